@@ -1,0 +1,125 @@
+// Store: the one storage interface of PromptJang. api/ and delivery/ see only this
+// header; app/ picks the back end (SQLite now, PostgreSQL later). Every back end
+// passes the same contract suite (tests/store/store_contract.h).
+//
+// Contract:
+// - Tenancy: every read of a tenant's thing takes its account id; a thing of
+//   another account is NotFound, exactly as a missing one.
+// - Durability: a write has happened (and survives kill -9 and power loss) when
+//   its Status says ok; insert_event's `done` runs only after the commit that
+//   holds the event. Writes are batched (group commit): concurrent writes share
+//   one transaction and one sync.
+// - Errors: NotFound, AlreadyExists (a unique key), InvalidArgument, Unavailable
+//   (the database cannot be reached or written), Internal.
+// - Delivery work is claimed with a lease: a claimed event is not handed out again
+//   until its lease ends, so a node that dies mid-flight has its work taken over.
+// Thread safety: every method may be called from any thread. `done` callbacks run
+// on a store thread and must not block.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "model/account.h"
+#include "model/api_key.h"
+#include "model/endpoint.h"
+#include "model/event.h"
+
+namespace promptjang {
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::optional<std::string> next_cursor;  // pass back to get the next page; none at the end
+};
+
+struct EventFilter {
+  std::string account_id;  // required
+  std::optional<EventStatus> status;
+  std::optional<std::string> endpoint_id;
+  std::optional<std::string> event_type;
+  std::optional<TimePoint> since;     // created_at >= since
+  std::optional<TimePoint> until;     // created_at < until
+  std::optional<std::string> cursor;  // from a previous Page
+  int limit = 50;                     // 1..1000
+};
+
+// The outcome of one delivery attempt and where it leaves its event.
+struct AttemptRecord {
+  Attempt attempt;  // attempt.event_id and attempt.number name the event and the slot
+  EventStatus new_status = EventStatus::kQueued;
+  std::optional<TimePoint> next_attempt_at;  // set when new_status is RETRYING
+};
+
+using StoreCallback = std::function<void(Status)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- accounts and users ---
+  virtual Status create_account(const Account& account) = 0;
+  virtual Result<Account> get_account(std::string_view account_id) = 0;
+  virtual Result<int64_t> count_accounts() = 0;
+  virtual Status create_user(const User& user) = 0;  // AlreadyExists when the email is taken
+  virtual Result<User> find_user_by_email(std::string_view email) = 0;
+
+  // --- API keys ---
+  virtual Status create_api_key(const ApiKey& key) = 0;
+  // Revoked keys are returned too (with revoked_at): the caller decides.
+  virtual Result<ApiKey> find_api_key_by_hash(std::string_view hash) = 0;
+  // Newest first, revoked ones included.
+  virtual Result<std::vector<ApiKey>> list_api_keys(std::string_view account_id) = 0;
+  // NotFound when missing, foreign or already revoked.
+  virtual Status revoke_api_key(std::string_view account_id, std::string_view key_id,
+                                TimePoint at) = 0;
+  // Best effort and asynchronous: records the key's last use.
+  virtual void touch_api_key(std::string_view key_id, TimePoint at) = 0;
+
+  // --- endpoints ---
+  virtual Status create_endpoint(const Endpoint& endpoint) = 0;
+  // A deleted endpoint is NotFound.
+  virtual Result<Endpoint> get_endpoint(std::string_view account_id,
+                                        std::string_view endpoint_id) = 0;
+  // Newest first.
+  virtual Result<Page<Endpoint>> list_endpoints(std::string_view account_id,
+                                                const std::optional<std::string>& cursor,
+                                                int limit) = 0;
+  // Writes url, description, enabled, secret, previous_secret(_expires_at), updated_at.
+  virtual Status update_endpoint(const Endpoint& endpoint) = 0;
+  // Soft delete: its events stay readable.
+  virtual Status delete_endpoint(std::string_view account_id, std::string_view endpoint_id,
+                                 TimePoint at) = 0;
+
+  // --- events ---
+  // Stores `event` durably; `done` runs after the commit that holds it (or with
+  // the error that kept it out). This is the ingest hot path.
+  virtual void insert_event(Event event, StoreCallback done) = 0;
+  // With its attempts, oldest first.
+  virtual Result<Event> get_event(std::string_view account_id, std::string_view event_id) = 0;
+  // Newest first, without attempts.
+  virtual Result<Page<Event>> list_events(const EventFilter& filter) = 0;
+
+  // --- delivery ---
+  // Claims up to `limit` events that are QUEUED or RETRYING, due
+  // (next_attempt_at <= now), of endpoints that exist and are enabled, and not
+  // leased (lease ended before now); leases them until `lease_until`. Oldest due first.
+  virtual Result<std::vector<Event>> claim_due_events(TimePoint now, TimePoint lease_until,
+                                                      int limit) = 0;
+  // Appends the attempt, moves the event to record.new_status with its
+  // next_attempt_at, sets attempt_count to the attempt's number and ends the lease;
+  // batched like insert_event.
+  virtual void record_attempt(AttemptRecord record, StoreCallback done) = 0;
+
+  // --- operations ---
+  virtual Status ping() = 0;  // the store answers (readiness)
+  virtual void flush() = 0;   // returns when every write submitted so far is committed
+};
+
+}  // namespace promptjang
