@@ -1,0 +1,57 @@
+// ApiHandler; see api_handler.h.
+#include "api/api_handler.h"
+
+#include <exception>
+
+#include "api/errors.h"
+
+namespace promptjang {
+namespace {
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+}  // namespace
+
+ApiHandler::ApiHandler(ApiContext ctx) : ctx_(std::move(ctx)) {
+  add_health_routes(router_, ctx_);
+  add_ingest_routes(router_, ctx_);
+  add_event_routes(router_, ctx_);
+  add_endpoint_routes(router_, ctx_);
+  add_api_key_routes(router_, ctx_);
+}
+
+std::variant<size_t, HttpResponse> ApiHandler::preflight(const HttpRequest& head) {
+  if (!starts_with(head.path, "/api/")) return kManagementBodyLimit;
+  auto principal = ctx_.keys.authenticate(head.headers.get("Authorization"));
+  if (!principal) {
+    if (principal.status().code() == StatusCode::kUnauthenticated)
+      return error_response(401, "unauthorized", principal.status().message());
+    return status_response(principal.status());
+  }
+  if (head.method == "POST" && starts_with(head.path, "/api/v1/e/"))
+    return static_cast<size_t>(ingest_body_limit(ctx_, *principal));
+  return kManagementBodyLimit;
+}
+
+void ApiHandler::handle(HttpRequest request, Respond respond) {
+  auto m = router_.match(request.method, request.path);
+  if (!m.handler) {
+    if (m.allowed.empty())
+      return respond(error_response(404, "not_found", "no route for " + request.path));
+    HttpResponse r = error_response(405, "method_not_allowed",
+                                    request.method + " is not allowed here; allowed: " + m.allowed);
+    r.headers.add("Allow", m.allowed);
+    return respond(std::move(r));
+  }
+  try {
+    (*m.handler)(request, m.params, respond);
+  } catch (const std::exception& e) {
+    // Handlers return expected errors as values; anything thrown is a bug or an
+    // exhausted resource, answered once here. (If the handler already answered,
+    // the server ignores a second answer.)
+    ctx_.logger.error("{} {}: unhandled exception: {}", request.method, request.path, e.what());
+    respond(error_response(500, "internal", "internal error"));
+  }
+}
+
+}  // namespace promptjang

@@ -1,0 +1,46 @@
+// ApiContext: what the API's route handlers borrow (domain deps, key cache, log),
+// and the wrappers that authenticate a route before its handler runs.
+// Thread safety: everything borrowed here is thread-safe; handlers run on I/O threads.
+#pragma once
+
+#include <functional>
+
+#include "api/auth.h"
+#include "api/http_types.h"
+#include "api/router.h"
+#include "core/log.h"
+#include "service/deps.h"
+
+namespace promptjang {
+
+struct ApiContext {
+  ServiceDeps deps;
+  KeyCache& keys;
+  Logger& logger;
+};
+
+using AuthedHandler =
+    std::function<void(const Principal&, HttpRequest&, const PathParams&, Respond)>;
+using SyncAuthedHandler =
+    std::function<HttpResponse(const Principal&, HttpRequest&, const PathParams&)>;
+
+// A route that answers 401 (or 503 when the store is down) unless the request
+// carries a valid API key.
+RouteHandler authed(ApiContext& ctx, AuthedHandler handler);
+RouteHandler authed_sync(ApiContext& ctx, SyncAuthedHandler handler);
+
+// A NotFound becomes `404 {code}` with `message`; any other error the usual mapping.
+HttpResponse error_for(const Status& status, std::string_view not_found_code,
+                       std::string_view not_found_message);
+
+// The largest ingest body the principal's plan allows.
+int64_t ingest_body_limit(const ApiContext& ctx, const Principal& p);
+
+// Each resource adds its routes (one file each).
+void add_ingest_routes(Router& router, ApiContext& ctx);
+void add_event_routes(Router& router, ApiContext& ctx);
+void add_endpoint_routes(Router& router, ApiContext& ctx);
+void add_api_key_routes(Router& router, ApiContext& ctx);
+void add_health_routes(Router& router, ApiContext& ctx);
+
+}  // namespace promptjang

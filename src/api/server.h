@@ -1,0 +1,75 @@
+// HttpServer: the HTTP/1.1 front door (Boost.Beast + Asio, C++20 coroutines).
+//
+// The server owns only I/O: accepting, per-connection limits (header size, body
+// size from HttpHandler::preflight, connection cap), timeouts, keep-alive and
+// graceful shutdown. Everything a request means is the HttpHandler's business;
+// every error the server answers itself is an error_response() JSON body.
+//
+// Threads: start() runs `threads` I/O threads on one io_context; each connection
+// is one coroutine on its own strand. The handler is called on I/O threads,
+// concurrently, and may answer through Respond from any thread, at once or later.
+// Beast and Asio stay inside server.cc (pimpl), so including this header is cheap.
+//
+// Lifetime: the handler and the logger must outlive the server. stop() (also run
+// by the destructor) returns only once every connection is closed and every I/O
+// thread is joined; a Respond called after that is dropped harmlessly.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api/http_types.h"
+#include "core/log.h"
+#include "core/status.h"
+
+namespace promptjang {
+
+namespace http_detail {
+class ServerCore;  // server.cc
+}  // namespace http_detail
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  // an IPv4 or IPv6 literal ("0.0.0.0", "::1", ...)
+  uint16_t port = 8080;            // 0 = any free port (tests)
+  int threads = 2;                 // I/O threads running the io_context
+  size_t max_connections = 10000;  // past it, a new connection gets 503 and is closed
+  std::chrono::milliseconds header_timeout{10000};  // to read a request's header
+  std::chrono::milliseconds body_timeout{30000};    // to read its body (and write the answer)
+  std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
+  std::chrono::milliseconds drain_timeout{10000};   // graceful shutdown bound
+  size_t max_header_bytes = 16 * 1024;              // request line and fields together
+};
+
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, HttpHandler& handler, Logger& logger);
+  ~HttpServer();  // stops if running
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and listens, then starts the I/O threads. InvalidArgument for a host
+  // that is not an IP literal, Unavailable if the address cannot be bound (taken),
+  // FailedPrecondition if called twice. A server is started at most once.
+  Status start();
+
+  // The bound port (the real one when options.port was 0); 0 before start().
+  uint16_t port() const;
+
+  // Graceful: stop accepting, close idle keep-alive connections, let in-flight
+  // requests finish and be answered (with Connection: close) for up to
+  // drain_timeout, then cancel what is left, and join the I/O threads.
+  // Idempotent; callable from any thread but not from an I/O thread (from one,
+  // it only begins the shutdown and returns).
+  void stop();
+
+  // Open connections, including ones being refused with 503.
+  size_t connection_count() const;
+
+ private:
+  std::unique_ptr<http_detail::ServerCore> core_;
+};
+
+}  // namespace promptjang

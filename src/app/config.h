@@ -1,0 +1,52 @@
+// Config: every setting of `promptjang serve` (SPEC §10), and the parsers of its
+// compound values. cli/ fills it from flags, PROMPTJANG_* environment variables
+// and a TOML file (in that order of precedence); app/ fails fast on a bad value.
+// Plain values; thread-safe to read.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace promptjang {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string database = "sqlite:./data/promptjang.db";
+  std::string retry_schedule = "60,120,240,480,960";
+  double delivery_timeout_s = 15;
+  double connect_timeout_s = 5;
+  bool allow_private_targets = false;
+  std::string log_level = "info";
+  int io_threads = 2;
+  size_t max_connections = 10000;
+  bool bootstrap = true;  // create an account, owner and key on first start
+};
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+// "127.0.0.1:8080", "[::1]:8080", "localhost:0".
+Result<HostPort> parse_listen(std::string_view s);
+
+struct DatabaseUrl {
+  enum class Kind { kSqlite, kPostgres };
+  Kind kind = Kind::kSqlite;
+  std::string target;  // the SQLite file path, or the PostgreSQL URL as given
+};
+// "sqlite:./data/x.db", "sqlite:///abs/x.db", "postgres://..." / "postgresql://...".
+Result<DatabaseUrl> parse_database_url(std::string_view s);
+
+// "60,120,240,480,960" or "0.2,0.2": seconds, decimals allowed, each > 0 and at
+// most a day; at most 20 entries. An empty schedule means no retries.
+Result<std::vector<std::chrono::milliseconds>> parse_retry_schedule(std::string_view s);
+
+// Fails fast on a bad value of any field.
+Status validate(const Config& c);
+
+}  // namespace promptjang

@@ -1,0 +1,42 @@
+// Node: one serving `promptjang serve` — the API handler and the HTTP server over
+// a Runtime — with start-up and graceful shutdown.
+//
+// Shutdown order: the server stops accepting and drains in-flight requests (each
+// ingest still gets its 202 after its commit), then the store is flushed.
+// Thread safety: start() and stop() from one controlling thread.
+#pragma once
+
+#include <memory>
+
+#include "api/api_handler.h"
+#include "api/auth.h"
+#include "api/server.h"
+#include "app/config.h"
+#include "app/runtime.h"
+#include "core/log.h"
+
+namespace promptjang {
+
+class Node {
+ public:
+  // Validates `config` (fail fast) and builds the node; nothing listens yet.
+  static Result<std::unique_ptr<Node>> create(const Config& config, Runtime& runtime,
+                                              Logger& logger);
+  ~Node();
+
+  Status start();
+  uint16_t port() const { return server_->port(); }
+  void stop();
+
+ private:
+  Node(Runtime& runtime, Logger& logger) : runtime_(runtime), logger_(logger) {}
+
+  Runtime& runtime_;
+  Logger& logger_;
+  std::unique_ptr<KeyCache> keys_;
+  std::unique_ptr<ApiHandler> handler_;
+  std::unique_ptr<HttpServer> server_;
+  bool running_ = false;
+};
+
+}  // namespace promptjang

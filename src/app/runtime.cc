@@ -1,0 +1,40 @@
+// Runtime; see runtime.h.
+#include "app/runtime.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "app/config.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace promptjang {
+
+Result<std::unique_ptr<Runtime>> Runtime::open(const std::string& database_url, Logger& logger) {
+  auto db = parse_database_url(database_url);
+  if (!db) return db.status();
+  if (db->kind == DatabaseUrl::Kind::kPostgres)
+    return failed_precondition(
+        "the PostgreSQL back end is not in this build yet; use sqlite:PATH");
+  std::filesystem::path path(db->target);
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec)
+      return unavailable("cannot create " + path.parent_path().string() + ": " + ec.message());
+  }
+  std::unique_ptr<Runtime> rt(new Runtime());
+  SqliteOptions options;
+  options.path = db->target;
+  auto store = open_sqlite_store(options, logger);
+  if (!store) return store.status();
+  rt->store_ = std::move(*store);
+  return rt;
+}
+
+std::unique_ptr<Runtime> Runtime::with_store(std::unique_ptr<Store> store) {
+  std::unique_ptr<Runtime> rt(new Runtime());
+  rt->store_ = std::move(store);
+  return rt;
+}
+
+}  // namespace promptjang

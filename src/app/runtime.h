@@ -1,0 +1,43 @@
+// Runtime: the side effects of one process — clock, randomness, ids, plans and
+// the store chosen by --database — built once and borrowed by everything else.
+// The only place besides server.h that names concrete implementations.
+// Thread safety: every member is thread-safe; the Runtime outlives its borrowers.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "crypto/secure_random.h"
+#include "model/plan.h"
+#include "service/deps.h"
+#include "store/store.h"
+
+namespace promptjang {
+
+class Runtime {
+ public:
+  // Opens the store named by `database_url` (creating a SQLite file and its
+  // directory when missing). Unavailable when it cannot be opened.
+  static Result<std::unique_ptr<Runtime>> open(const std::string& database_url, Logger& logger);
+  // Over a store built elsewhere (tests wrap a real store to inject faults).
+  static std::unique_ptr<Runtime> with_store(std::unique_ptr<Store> store);
+
+  ServiceDeps deps() { return ServiceDeps{*store_, clock_, random_, ids_, plans_}; }
+  Store& store() { return *store_; }
+  const Clock& clock() const { return clock_; }
+
+ private:
+  Runtime() = default;
+
+  SystemClock clock_;
+  SecureRandom random_;
+  IdGenerator ids_{clock_, random_};
+  std::vector<Plan> plans_ = default_plans();
+  std::unique_ptr<Store> store_;
+};
+
+}  // namespace promptjang

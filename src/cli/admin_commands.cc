@@ -1,0 +1,84 @@
+// account create, api-key create, user create: administrative commands that work
+// on the same database as a running server (SQLite's WAL and busy timeout let a
+// second process write).
+#include <boost/json.hpp>
+#include <iostream>
+
+#include "app/runtime.h"
+#include "cli/commands.h"
+#include "core/log.h"
+#include "service/accounts.h"
+
+namespace promptjang {
+namespace {
+
+int fail(const Status& s) {
+  std::cerr << "error: " << s.message() << "\n";
+  return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+// Runs `body` with an open Runtime, or reports why it could not be opened.
+template <typename F>
+int with_runtime(const std::string& database, F body) {
+  auto logger = make_stderr_logger("promptjang", "warn");
+  auto rt = Runtime::open(database, *logger);
+  if (!rt) return fail(rt.status());
+  return body(**rt);
+}
+
+}  // namespace
+
+int run_account_create(const std::string& database, const std::string& name,
+                       const std::string& plan, OutputOptions out) {
+  return with_runtime(database, [&](Runtime& rt) {
+    auto a = create_account(rt.deps(), name, plan);
+    if (!a) return fail(a.status());
+    if (out.json)
+      std::cout << boost::json::serialize(
+                       boost::json::object{{"id", a->id}, {"name", a->name}, {"plan", a->plan}})
+                << "\n";
+    else
+      std::cout << "created account " << a->id << " (" << a->name << ", plan " << a->plan
+                << ")\n";
+    return 0;
+  });
+}
+
+int run_api_key_create(const std::string& database, const std::string& account_id,
+                       const std::string& name, OutputOptions out) {
+  return with_runtime(database, [&](Runtime& rt) {
+    auto k = create_api_key(rt.deps(), account_id, name);
+    if (!k) return fail(k.status());
+    if (out.json)
+      std::cout << boost::json::serialize(boost::json::object{{"id", k->record.id},
+                                                              {"name", k->record.name},
+                                                              {"prefix", k->record.prefix},
+                                                              {"key", k->key}})
+                << "\n";
+    else
+      std::cout << "created API key " << k->record.id << " for " << account_id
+                << ". It is shown only now; keep it:\n"
+                << k->key << "\n";
+    return 0;
+  });
+}
+
+int run_user_create(const std::string& database, const std::string& account_id,
+                    const std::string& email, const std::optional<std::string>& password,
+                    OutputOptions out) {
+  return with_runtime(database, [&](Runtime& rt) {
+    auto u = create_user(rt.deps(), account_id, email, password);
+    if (!u) return fail(u.status());
+    if (out.json) {
+      boost::json::object o{{"id", u->record.id}, {"email", u->record.email}};
+      if (!password) o["password"] = u->password;
+      std::cout << boost::json::serialize(o) << "\n";
+    } else {
+      std::cout << "created user " << u->record.id << " <" << u->record.email << ">\n";
+      if (!password) std::cout << "generated password (shown only now): " << u->password << "\n";
+    }
+    return 0;
+  });
+}
+
+}  // namespace promptjang

@@ -1,0 +1,104 @@
+// promptjang: the command line (SPEC §10). Parses flags, PROMPTJANG_* environment
+// variables and a TOML config file with CLI11 (flags win over the environment,
+// which wins over the file), then runs one subcommand.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+
+using promptjang::Config;
+
+namespace {
+
+constexpr const char* kDefaultDatabase = "sqlite:./data/promptjang.db";
+
+CLI::Option* database_option(CLI::App* cmd, std::string& db) {
+  return cmd->add_option("--database", db, "sqlite:PATH or postgres://...")
+      ->envname("PROMPTJANG_DATABASE")
+      ->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"PromptJang: webhook delivery you can trust", "promptjang"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("promptjang ") + PJ_VERSION);
+
+  Config config;
+  CLI::App* serve = app.add_subcommand("serve", "Run the server (API, dashboard, delivery)");
+  serve->set_config("--config", "", "TOML file with the same settings (listen = \"...\")");
+  serve->add_option("--listen", config.listen, "HOST:PORT to listen on")
+      ->envname("PROMPTJANG_LISTEN")
+      ->capture_default_str();
+  database_option(serve, config.database);
+  serve->add_option("--retry-schedule", config.retry_schedule, "Retry delays in seconds")
+      ->envname("PROMPTJANG_RETRY_SCHEDULE")
+      ->capture_default_str();
+  serve->add_option("--delivery-timeout", config.delivery_timeout_s, "Seconds per attempt")
+      ->envname("PROMPTJANG_DELIVERY_TIMEOUT")
+      ->capture_default_str();
+  serve->add_option("--connect-timeout", config.connect_timeout_s, "Seconds to connect")
+      ->envname("PROMPTJANG_CONNECT_TIMEOUT")
+      ->capture_default_str();
+  serve->add_flag("--allow-private-targets", config.allow_private_targets,
+                  "Allow deliveries to private and loopback addresses (local use)")
+      ->envname("PROMPTJANG_ALLOW_PRIVATE_TARGETS");
+  serve->add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off")
+      ->envname("PROMPTJANG_LOG_LEVEL")
+      ->capture_default_str();
+  serve->add_option("--io-threads", config.io_threads, "HTTP I/O threads")
+      ->envname("PROMPTJANG_IO_THREADS")
+      ->capture_default_str();
+  serve->add_option("--max-connections", config.max_connections, "Open connection cap")
+      ->envname("PROMPTJANG_MAX_CONNECTIONS")
+      ->capture_default_str();
+  bool no_bootstrap = false;
+  serve->add_flag("--no-bootstrap", no_bootstrap,
+                  "Do not create an account, user and key on first start")
+      ->envname("PROMPTJANG_NO_BOOTSTRAP");
+
+  std::string database = kDefaultDatabase;
+  bool json = false;
+  std::string name, plan = "starter", account_id, email;
+  std::optional<std::string> password;
+
+  CLI::App* account = app.add_subcommand("account", "Manage accounts")->require_subcommand(1);
+  CLI::App* account_create = account->add_subcommand("create", "Create an account");
+  account_create->add_option("--name", name, "Account name")->required();
+  account_create->add_option("--plan", plan, "starter or pro")->capture_default_str();
+  database_option(account_create, database);
+  account_create->add_flag("--json", json, "Print one JSON object");
+
+  CLI::App* key = app.add_subcommand("api-key", "Manage API keys")->require_subcommand(1);
+  CLI::App* key_create = key->add_subcommand("create", "Create an API key (shown once)");
+  key_create->add_option("--account", account_id, "Account id (acct_...)")->required();
+  key_create->add_option("--name", name, "Key name");
+  database_option(key_create, database);
+  key_create->add_flag("--json", json, "Print one JSON object");
+
+  CLI::App* user = app.add_subcommand("user", "Manage dashboard users")->require_subcommand(1);
+  CLI::App* user_create = user->add_subcommand("create", "Create a dashboard user");
+  user_create->add_option("--account", account_id, "Account id (acct_...)")->required();
+  user_create->add_option("--email", email, "Login email")->required();
+  user_create->add_option("--password", password, "Password (generated when absent)");
+  database_option(user_create, database);
+  user_create->add_flag("--json", json, "Print one JSON object");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);  // prints the message; 0 for --help, non-zero for errors
+  }
+
+  promptjang::OutputOptions out{json};
+  if (*serve) {
+    config.bootstrap = !no_bootstrap;
+    return promptjang::run_serve(config);
+  }
+  if (*account_create) return promptjang::run_account_create(database, name, plan, out);
+  if (*key_create) return promptjang::run_api_key_create(database, account_id, name, out);
+  if (*user_create)
+    return promptjang::run_user_create(database, account_id, email, password, out);
+  return 2;
+}

@@ -1,0 +1,129 @@
+// The promptjang binary's commands (SPEC §10): admin commands with --json,
+// working on the database of a running server; bad usage gives a clear message
+// and a non-zero exit.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "support/http_client.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+namespace promptjang::testing {
+namespace {
+
+namespace json = boost::json;
+
+class CliTest : public ::testing::Test {
+ protected:
+  TempDir dir;
+  std::string db = "sqlite:" + dir.file("pj.db");
+  CommandResult pj(std::vector<std::string> args) {
+    args.insert(args.begin(), promptjang_binary());
+    return run_command(args);
+  }
+  json::value pj_json(std::vector<std::string> args) {
+    auto r = pj(std::move(args));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out);
+  }
+};
+
+TEST_F(CliTest, AdminCommandsWorkWhileTheServerRuns) {
+  ChildProcess server({promptjang_binary(), "serve", "--listen", "127.0.0.1:0", "--database", db},
+                      dir.path().string());
+  auto port = server.wait_for("listening on port ", std::chrono::seconds(20));
+  ASSERT_TRUE(port) << server.err();
+  auto bootstrap_key = server.wait_for("API key:    ", std::chrono::seconds(1));
+  ASSERT_TRUE(bootstrap_key) << "first start prints a key: " << server.out();
+
+  auto account = pj_json({"account", "create", "--name", "Acme", "--plan", "pro", "--json",
+                          "--database", db});
+  std::string account_id(account.at("id").as_string());
+  EXPECT_EQ(account_id.rfind("acct_", 0), 0u);
+  EXPECT_EQ(account.at("plan").as_string(), "pro");
+
+  auto key = pj_json({"api-key", "create", "--account", account_id, "--name", "ops", "--json",
+                      "--database", db});
+  std::string full(key.at("key").as_string());
+  EXPECT_EQ(full.rfind("pj_live_", 0), 0u);
+
+  auto user = pj_json({"user", "create", "--account", account_id, "--email", "Ops@Example.com",
+                       "--json", "--database", db});
+  EXPECT_EQ(user.at("email").as_string(), "ops@example.com");
+  EXPECT_GE(user.at("password").as_string().size(), 10u);
+  auto dup = pj({"user", "create", "--account", account_id, "--email", "ops@example.com",
+                 "--database", db});
+  EXPECT_NE(dup.exit_code, 0);
+  EXPECT_NE(dup.err.find("error:"), std::string::npos);
+
+  // The running server sees the key made by another process at once.
+  HttpClient http;
+  auto r = http.request("GET", "http://127.0.0.1:" + *port + "/api/v1/endpoints",
+                        {"Authorization: Bearer " + full});
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = http.request("GET", "http://127.0.0.1:" + *port + "/api/v1/endpoints",
+                   {"Authorization: Bearer " + *bootstrap_key});
+  EXPECT_EQ(r.status, 200) << r.body;
+
+  EXPECT_EQ(server.terminate_and_wait(), 0) << server.err();
+  EXPECT_NE(server.err().find("stopped"), std::string::npos);
+}
+
+TEST_F(CliTest, SecondStartDoesNotBootstrapAgain) {
+  {
+    ChildProcess s({promptjang_binary(), "serve", "--listen", "127.0.0.1:0", "--database", db},
+                   dir.path().string());
+    ASSERT_TRUE(s.wait_for("listening on port ", std::chrono::seconds(20)));
+    EXPECT_NE(s.out().find("API key:"), std::string::npos);
+    EXPECT_EQ(s.terminate_and_wait(), 0);
+  }
+  ChildProcess s({promptjang_binary(), "serve", "--listen", "127.0.0.1:0", "--database", db},
+                 dir.path().string());
+  ASSERT_TRUE(s.wait_for("listening on port ", std::chrono::seconds(20)));
+  EXPECT_EQ(s.out().find("API key:"), std::string::npos);
+}
+
+TEST_F(CliTest, BadUsageFailsClearly) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{"account", "create", "--name", "x", "--plan", "free", "--database", db}, "plan"},
+           {{"account", "create", "--database", db}, "--name"},
+           {{"api-key", "create", "--account", "acct_missing", "--database", db}, "error"},
+           {{"user", "create", "--account", "acct_x", "--email", "not-an-email", "--database", db},
+            "email"},
+           {{"serve", "--listen", "nonsense", "--database", db}, "--listen"},
+           {{"serve", "--retry-schedule", "1,-2", "--database", db}, "--retry-schedule"},
+           {{"serve", "--database", "mysql://x"}, "--database"},
+           {{"frobnicate"}, ""},
+           {{}, ""}}) {
+    auto r = pj(c.args);
+    EXPECT_NE(r.exit_code, 0) << c.says;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+  }
+}
+
+TEST_F(CliTest, SettingsComeFromEnvironmentAndConfigFile) {
+  std::string cfg = dir.file("pj.toml");
+  {
+    FILE* f = std::fopen(cfg.c_str(), "w");
+    std::fprintf(f, "listen = \"127.0.0.1:0\"\ndatabase = \"%s\"\nlog-level = \"debug\"\n",
+                 db.c_str());
+    std::fclose(f);
+  }
+  ChildProcess s({promptjang_binary(), "serve", "--config", cfg}, dir.path().string());
+  ASSERT_TRUE(s.wait_for("listening on port ", std::chrono::seconds(20))) << s.err();
+  EXPECT_EQ(s.terminate_and_wait(), 0);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("pj.db")));
+
+  // A flag wins over the file.
+  auto bad = pj({"serve", "--config", cfg, "--listen", "bogus"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--listen"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace promptjang::testing

@@ -1,0 +1,85 @@
+// FaultyStore: a Store decorator for fault injection. It forwards everything to a
+// real store, and while `fail_writes` is set it answers every write (and ping)
+// with Unavailable, as a full disk or a lost database would.
+// Thread safety: as the wrapped store; the flag is atomic.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "store/store.h"
+
+namespace promptjang::testing {
+
+class FaultyStore final : public Store {
+ public:
+  explicit FaultyStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
+
+  std::atomic<bool> fail_writes{false};
+
+  Status create_account(const Account& a) override {
+    return down() ? fault() : inner_->create_account(a);
+  }
+  Result<Account> get_account(std::string_view id) override { return inner_->get_account(id); }
+  Result<int64_t> count_accounts() override { return inner_->count_accounts(); }
+  Status create_user(const User& u) override { return down() ? fault() : inner_->create_user(u); }
+  Result<User> find_user_by_email(std::string_view e) override {
+    return inner_->find_user_by_email(e);
+  }
+  Status create_api_key(const ApiKey& k) override {
+    return down() ? fault() : inner_->create_api_key(k);
+  }
+  Result<ApiKey> find_api_key_by_hash(std::string_view h) override {
+    return inner_->find_api_key_by_hash(h);
+  }
+  Result<std::vector<ApiKey>> list_api_keys(std::string_view a) override {
+    return inner_->list_api_keys(a);
+  }
+  Status revoke_api_key(std::string_view a, std::string_view k, TimePoint t) override {
+    return down() ? fault() : inner_->revoke_api_key(a, k, t);
+  }
+  void touch_api_key(std::string_view k, TimePoint t) override {
+    if (!down()) inner_->touch_api_key(k, t);
+  }
+  Status create_endpoint(const Endpoint& e) override {
+    return down() ? fault() : inner_->create_endpoint(e);
+  }
+  Result<Endpoint> get_endpoint(std::string_view a, std::string_view e) override {
+    return inner_->get_endpoint(a, e);
+  }
+  Result<Page<Endpoint>> list_endpoints(std::string_view a, const std::optional<std::string>& c,
+                                        int l) override {
+    return inner_->list_endpoints(a, c, l);
+  }
+  Status update_endpoint(const Endpoint& e) override {
+    return down() ? fault() : inner_->update_endpoint(e);
+  }
+  Status delete_endpoint(std::string_view a, std::string_view e, TimePoint t) override {
+    return down() ? fault() : inner_->delete_endpoint(a, e, t);
+  }
+  void insert_event(Event e, StoreCallback done) override {
+    if (down()) return done(fault());
+    inner_->insert_event(std::move(e), std::move(done));
+  }
+  Result<Event> get_event(std::string_view a, std::string_view e) override {
+    return inner_->get_event(a, e);
+  }
+  Result<Page<Event>> list_events(const EventFilter& f) override { return inner_->list_events(f); }
+  Result<std::vector<Event>> claim_due_events(TimePoint now, TimePoint until, int limit) override {
+    if (down()) return fault();
+    return inner_->claim_due_events(now, until, limit);
+  }
+  void record_attempt(AttemptRecord r, StoreCallback done) override {
+    if (down()) return done(fault());
+    inner_->record_attempt(std::move(r), std::move(done));
+  }
+  Status ping() override { return down() ? fault() : inner_->ping(); }
+  void flush() override { inner_->flush(); }
+
+ private:
+  bool down() const { return fail_writes.load(); }
+  static Status fault() { return unavailable("injected fault: storage is down"); }
+  std::unique_ptr<Store> inner_;
+};
+
+}  // namespace promptjang::testing

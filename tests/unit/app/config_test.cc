@@ -1,0 +1,61 @@
+// Parsing and validation of serve's settings.
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+namespace promptjang {
+namespace {
+
+TEST(ConfigTest, Listen) {
+  auto a = parse_listen("127.0.0.1:8080");
+  ASSERT_TRUE(a.is_ok());
+  EXPECT_EQ(a->host, "127.0.0.1");
+  EXPECT_EQ(a->port, 8080);
+  auto b = parse_listen("[::1]:0");
+  ASSERT_TRUE(b.is_ok());
+  EXPECT_EQ(b->host, "::1");
+  EXPECT_EQ(b->port, 0);
+  for (auto s : {"", "8080", ":8080", "host:", "host:65536", "host:80x", "[::1]8080"})
+    EXPECT_FALSE(parse_listen(s).is_ok()) << s;
+}
+
+TEST(ConfigTest, Database) {
+  auto a = parse_database_url("sqlite:./data/pj.db");
+  ASSERT_TRUE(a.is_ok());
+  EXPECT_EQ(a->kind, DatabaseUrl::Kind::kSqlite);
+  EXPECT_EQ(a->target, "./data/pj.db");
+  EXPECT_EQ(parse_database_url("sqlite:///var/lib/pj.db")->target, "/var/lib/pj.db");
+  EXPECT_EQ(parse_database_url("pj.db")->target, "pj.db");
+  EXPECT_EQ(parse_database_url("postgres://u@h/db")->kind, DatabaseUrl::Kind::kPostgres);
+  EXPECT_FALSE(parse_database_url("mysql://h/db").is_ok());
+  EXPECT_FALSE(parse_database_url("sqlite:").is_ok());
+}
+
+TEST(ConfigTest, RetrySchedule) {
+  auto s = parse_retry_schedule("60,120,240,480,960");
+  ASSERT_TRUE(s.is_ok());
+  ASSERT_EQ(s->size(), 5u);
+  EXPECT_EQ((*s)[4], std::chrono::milliseconds(960000));
+  auto d = parse_retry_schedule("0.2, 0.4");
+  ASSERT_TRUE(d.is_ok());
+  EXPECT_EQ((*d)[0], std::chrono::milliseconds(200));
+  EXPECT_TRUE(parse_retry_schedule("")->empty());
+  for (auto bad : {"1,,2", "-1", "0", "abc", "1;2", "nan", "100000"})
+    EXPECT_FALSE(parse_retry_schedule(bad).is_ok()) << bad;
+}
+
+TEST(ConfigTest, ValidateFailsFast) {
+  Config c;
+  EXPECT_TRUE(validate(c).is_ok());
+  c.delivery_timeout_s = 0;
+  EXPECT_FALSE(validate(c).is_ok());
+  c = Config{};
+  c.log_level = "loud";
+  EXPECT_FALSE(validate(c).is_ok());
+  c = Config{};
+  c.connect_timeout_s = 20;
+  EXPECT_FALSE(validate(c).is_ok());
+}
+
+}  // namespace
+}  // namespace promptjang
