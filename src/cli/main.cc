@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/config_file.h"
 
 using promptjang::Config;
 
@@ -27,7 +28,9 @@ int main(int argc, char** argv) {
 
   Config config;
   CLI::App* serve = app.add_subcommand("serve", "Run the server (API, dashboard, delivery)");
-  serve->set_config("--config", "", "TOML file with the same settings (listen = \"...\")");
+  std::string config_path;
+  serve->add_option("--config", config_path, "TOML file with the same settings (listen = \"...\")")
+      ->envname("PROMPTJANG_CONFIG");
   serve->add_option("--listen", config.listen, "HOST:PORT to listen on")
       ->envname("PROMPTJANG_LISTEN")
       ->capture_default_str();
@@ -85,6 +88,15 @@ int main(int argc, char** argv) {
   database_option(user_create, database);
   user_create->add_flag("--json", json, "Print one JSON object");
 
+  if (argc > 1 && std::string(argv[1]) == "serve") {
+    if (auto path = promptjang::find_config_path(argc, argv)) {
+      promptjang::Status s = promptjang::apply_config_file(*serve, *path);
+      if (!s) {
+        std::cerr << "error: " << s.message() << "\n";
+        return 2;
+      }
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

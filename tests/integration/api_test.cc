@@ -152,7 +152,8 @@ TEST_F(ApiTest, ApiKeysShowTheirKeyOnceAndRevokeAtOnce) {
 
   // A key that has been used (and so cached) is refused at once after revocation.
   auto own_id = [&] {
-    for (const auto& v : parse(get(t, "/api/v1/api-keys").body).at("data").as_array())
+    auto listed = parse(get(t, "/api/v1/api-keys").body);
+    for (const auto& v : listed.at("data").as_array())
       if (v.at("revoked_at").is_null()) return str(v, "id");
     return std::string();
   }();

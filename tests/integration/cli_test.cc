@@ -123,6 +123,22 @@ TEST_F(CliTest, SettingsComeFromEnvironmentAndConfigFile) {
   auto bad = pj({"serve", "--config", cfg, "--listen", "bogus"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--listen"), std::string::npos);
+
+  // The environment wins over the file (and is read at all).
+  ::setenv("PROMPTJANG_LOG_LEVEL", "shouty", 1);
+  auto env = pj({"serve", "--config", cfg});
+  ::unsetenv("PROMPTJANG_LOG_LEVEL");
+  EXPECT_EQ(env.exit_code, 2);
+  EXPECT_NE(env.err.find("--log-level"), std::string::npos) << env.err;
+
+  // A key the file should not have is named.
+  std::string typo = dir.file("typo.toml");
+  FILE* f = std::fopen(typo.c_str(), "w");
+  std::fprintf(f, "lisen = \"127.0.0.1:0\"\n");
+  std::fclose(f);
+  auto t = pj({"serve", "--config", typo});
+  EXPECT_EQ(t.exit_code, 2);
+  EXPECT_NE(t.err.find("lisen"), std::string::npos) << t.err;
 }
 
 }  // namespace
