@@ -1,0 +1,97 @@
+// SqliteStore: opening (pragmas, migrations, the writer and the reader pool),
+// shutdown and the operational methods; see sqlite_store.h. The Store methods
+// live in sqlite_store_{accounts,endpoints,events}.cc.
+#include "sqlite_store.h"
+
+#include <utility>
+
+#include "migrations.h"
+#include "reader_pool.h"
+#include "sqlite_db.h"
+#include "write_queue.h"
+
+namespace promptjang {
+namespace {
+
+using sqlite::Connection;
+
+// The writer connection: WAL (readers never block the writer, nor it them) and
+// synchronous=FULL (a commit is on disk when COMMIT returns: SPEC §4's 202).
+Status configure_writer(Connection& db, const std::string& path) {
+  auto mode = db.query("PRAGMA journal_mode = WAL");
+  if (!mode) return mode.status();
+  auto row = mode->step();
+  if (!row) return row.status();
+  if (!*row || mode->text(0) != "wal") {
+    return unavailable("cannot put SQLite database '" + path + "' in WAL mode (journal mode is '" +
+                       (*row ? mode->text(0) : std::string()) + "')");
+  }
+  return db.exec("PRAGMA synchronous = FULL");
+}
+
+// Failing to open or configure the file means the store cannot be reached.
+Status open_error(const Status& st, const std::string& path) {
+  if (st.code() == StatusCode::kUnavailable) return st;
+  return unavailable("cannot open SQLite database '" + path + "': " + st.message());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options,
+                                                       Logger& logger) {
+  if (options.path.empty()) return invalid_argument("SQLite database path is empty");
+  auto writer_db = Connection::open(
+      options.path, sqlite::OpenOptions{.read_only = false, .busy_timeout = options.busy_timeout});
+  if (!writer_db) return writer_db.status();
+  if (Status st = configure_writer(**writer_db, options.path); !st) {
+    return open_error(st, options.path);
+  }
+  if (Status st = sqlite::run_migrations(**writer_db, sqlite::embedded_migrations(), logger); !st) {
+    if (st.code() == StatusCode::kFailedPrecondition) return st;
+    return Status(st.code(), "SQLite database '" + options.path + "': " + st.message());
+  }
+  auto version = sqlite::schema_version(**writer_db);
+  if (!version) return open_error(version.status(), options.path);
+
+  auto readers = sqlite::ReaderPool::open(options.path, options.readers, options.busy_timeout);
+  if (!readers) return open_error(readers.status(), options.path);
+
+  auto writer =
+      std::make_unique<sqlite::WriteQueue>(std::move(*writer_db), options.max_batch, logger);
+  logger.info("sqlite: opened {} (schema version {}, {} readers)", options.path, *version,
+              options.readers);
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(*readers), std::move(writer), logger));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<sqlite::ReaderPool> readers,
+                         std::unique_ptr<sqlite::WriteQueue> writer, Logger& logger)
+    : readers_(std::move(readers)), writer_(std::move(writer)), logger_(logger) {}
+
+SqliteStore::~SqliteStore() {
+  writer_->close();  // drains and commits every write submitted so far, then stops
+  // The writer's connection closes last: as the file's last connection it
+  // checkpoints the WAL into the database and removes it.
+  readers_.reset();
+  writer_.reset();
+  logger_.debug("sqlite: closed");
+}
+
+Status SqliteStore::ping() {
+  auto db = readers_->acquire();
+  auto version = sqlite::schema_version(*db);
+  if (!version) return unavailable("SQLite store does not answer: " + version.status().message());
+  return Status::ok();
+}
+
+void SqliteStore::flush() { writer_->flush(); }
+
+uint64_t SqliteStore::commit_count() const { return writer_->commit_count(); }
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, Logger& logger) {
+  auto store = SqliteStore::open(options, logger);
+  if (!store) return store.status();
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+}  // namespace promptjang

@@ -1,0 +1,94 @@
+// SqliteStore: the embedded Store back end (SPEC §11): one SQLite file in WAL
+// mode, shared with other processes (the CLI writes while the server runs).
+//
+// Writes go through ONE writer thread with group commit (write_queue.h): all
+// writes queued while the previous batch was syncing share one transaction and
+// one fsync; `synchronous=FULL`, so a write whose Status is ok is on disk.
+// Reads go through a small pool of read-only connections (reader_pool.h).
+// Threads: every method may be called from any thread. Callbacks run on the
+// writer thread; they must not block and must not call the synchronous write
+// methods (those then fail with FailedPrecondition instead of deadlocking).
+// Destruction drains and commits everything submitted before it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/log.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace promptjang {
+
+namespace sqlite {
+class ReaderPool;
+class WriteQueue;
+}  // namespace sqlite
+
+struct SqliteOptions {
+  std::string path;      // the database file; created if missing (not its directory)
+  int readers = 4;       // read-only connections
+  int max_batch = 1024;  // write ops per transaction at most
+  std::chrono::milliseconds busy_timeout{5000};  // waiting for another process's lock
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating if needed) and migrates the database. Unavailable when the
+  // file cannot be opened; FailedPrecondition when its schema is newer than
+  // this binary. `logger` must outlive the store.
+  static Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options, Logger& logger);
+  ~SqliteStore() override;
+
+  Status create_account(const Account& account) override;
+  Result<Account> get_account(std::string_view account_id) override;
+  Result<int64_t> count_accounts() override;
+  Status create_user(const User& user) override;
+  Result<User> find_user_by_email(std::string_view email) override;
+
+  Status create_api_key(const ApiKey& key) override;
+  Result<ApiKey> find_api_key_by_hash(std::string_view hash) override;
+  Result<std::vector<ApiKey>> list_api_keys(std::string_view account_id) override;
+  Status revoke_api_key(std::string_view account_id, std::string_view key_id,
+                        TimePoint at) override;
+  void touch_api_key(std::string_view key_id, TimePoint at) override;
+
+  Status create_endpoint(const Endpoint& endpoint) override;
+  Result<Endpoint> get_endpoint(std::string_view account_id, std::string_view endpoint_id) override;
+  Result<Page<Endpoint>> list_endpoints(std::string_view account_id,
+                                        const std::optional<std::string>& cursor,
+                                        int limit) override;
+  Status update_endpoint(const Endpoint& endpoint) override;
+  Status delete_endpoint(std::string_view account_id, std::string_view endpoint_id,
+                         TimePoint at) override;
+
+  void insert_event(Event event, StoreCallback done) override;
+  Result<Event> get_event(std::string_view account_id, std::string_view event_id) override;
+  Result<Page<Event>> list_events(const EventFilter& filter) override;
+
+  Result<std::vector<Event>> claim_due_events(TimePoint now, TimePoint lease_until,
+                                              int limit) override;
+  void record_attempt(AttemptRecord record, StoreCallback done) override;
+
+  Status ping() override;
+  void flush() override;
+
+  // Write transactions committed so far (group commit makes it far smaller
+  // than the number of writes under load).
+  uint64_t commit_count() const;
+
+ private:
+  SqliteStore(std::unique_ptr<sqlite::ReaderPool> readers,
+              std::unique_ptr<sqlite::WriteQueue> writer, Logger& logger);
+
+  std::unique_ptr<sqlite::ReaderPool> readers_;
+  std::unique_ptr<sqlite::WriteQueue> writer_;
+  Logger& logger_;
+};
+
+// The factory app/ and the CLI use; see SqliteStore::open.
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, Logger& logger);
+
+}  // namespace promptjang

@@ -1,0 +1,94 @@
+// SqliteStore: endpoints. A deleted endpoint (deleted_at set) is NotFound to
+// every method here, but its row stays so that its events remain readable.
+#include <string>
+
+#include "core/ids.h"
+#include "query_helpers.h"
+#include "reader_pool.h"
+#include "rows.h"
+#include "sqlite_store.h"
+#include "write_queue.h"
+
+namespace promptjang {
+
+using sqlite::Connection;
+
+Status SqliteStore::create_endpoint(const Endpoint& e) {
+  return writer_->run_sync([&e](Connection& db) {
+    return sqlite::with_context(
+        sqlite::execute(db,
+                        "INSERT INTO endpoints (id, account_id, url, description, enabled, secret,"
+                        " previous_secret, previous_secret_expires_at, created_at, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        e.id, e.account_id, e.url, e.description, e.enabled, e.secret,
+                        e.previous_secret, e.previous_secret_expires_at, e.created_at, e.updated_at)
+            .status(),
+        "create endpoint " + e.id);
+  });
+}
+
+Result<Endpoint> SqliteStore::get_endpoint(std::string_view account_id,
+                                           std::string_view endpoint_id) {
+  static const std::string kSql =
+      "SELECT " + std::string(sqlite::kEndpointColumns) +
+      " FROM endpoints WHERE id = ? AND account_id = ? AND deleted_at IS NULL";
+  auto db = readers_->acquire();
+  return sqlite::query_one(*db, kSql, "endpoint " + std::string(endpoint_id), sqlite::read_endpoint,
+                           endpoint_id, account_id);
+}
+
+Result<Page<Endpoint>> SqliteStore::list_endpoints(std::string_view account_id,
+                                                   const std::optional<std::string>& cursor,
+                                                   int limit) {
+  // The cursor is the last id of the previous page (ids sort by creation).
+  if (cursor && !is_well_formed_id(*cursor, id_prefix::kEndpoint)) {
+    return invalid_argument("invalid cursor");
+  }
+  static const std::string kFirst =
+      "SELECT " + std::string(sqlite::kEndpointColumns) +
+      " FROM endpoints WHERE account_id = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT ?";
+  static const std::string kNext =
+      "SELECT " + std::string(sqlite::kEndpointColumns) +
+      " FROM endpoints WHERE account_id = ? AND deleted_at IS NULL AND id < ?"
+      " ORDER BY id DESC LIMIT ?";
+  limit = sqlite::clamp_limit(limit);
+  Result<std::vector<Endpoint>> rows = [&] {
+    auto db = readers_->acquire();
+    // One row more than asked tells whether there is a next page.
+    return cursor ? sqlite::query_all(*db, kNext, sqlite::read_endpoint, account_id, *cursor,
+                                      limit + 1)
+                  : sqlite::query_all(*db, kFirst, sqlite::read_endpoint, account_id, limit + 1);
+  }();
+  if (!rows) return rows.status();
+  Page<Endpoint> page;
+  page.items = std::move(*rows);
+  if (page.items.size() > static_cast<size_t>(limit)) {
+    page.items.pop_back();
+    page.next_cursor = page.items.back().id;
+  }
+  return page;
+}
+
+Status SqliteStore::update_endpoint(const Endpoint& e) {
+  return writer_->run_sync([&e](Connection& db) {
+    return sqlite::execute_one(
+        db,
+        "UPDATE endpoints SET url = ?, description = ?, enabled = ?, secret = ?,"
+        " previous_secret = ?, previous_secret_expires_at = ?, updated_at = ?"
+        " WHERE id = ? AND account_id = ? AND deleted_at IS NULL",
+        "endpoint " + e.id, e.url, e.description, e.enabled, e.secret, e.previous_secret,
+        e.previous_secret_expires_at, e.updated_at, e.id, e.account_id);
+  });
+}
+
+Status SqliteStore::delete_endpoint(std::string_view account_id, std::string_view endpoint_id,
+                                    TimePoint at) {
+  return writer_->run_sync([&](Connection& db) {
+    return sqlite::execute_one(db,
+                               "UPDATE endpoints SET deleted_at = ?1, updated_at = ?1"
+                               " WHERE id = ?2 AND account_id = ?3 AND deleted_at IS NULL",
+                               "endpoint " + std::string(endpoint_id), at, endpoint_id, account_id);
+  });
+}
+
+}  // namespace promptjang

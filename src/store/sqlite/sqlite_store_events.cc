@@ -1,0 +1,150 @@
+// SqliteStore: events and their delivery (claims with leases, attempts).
+// insert_event and record_attempt are asynchronous and batched by the writer
+// (the ingest hot path); claim_due_events is one write transaction through it.
+#include <algorithm>
+#include <string>
+#include <tuple>
+
+#include "core/ids.h"
+#include "query_helpers.h"
+#include "reader_pool.h"
+#include "rows.h"
+#include "sqlite_store.h"
+#include "write_queue.h"
+
+namespace promptjang {
+
+using sqlite::Connection;
+
+void SqliteStore::insert_event(Event event, StoreCallback done) {
+  writer_->submit(
+      [event = std::move(event)](Connection& db) {
+        // A new event is QUEUED, due at once unless told otherwise.
+        Status st =
+            sqlite::execute(
+                db,
+                "INSERT INTO events (id, account_id, endpoint_id, event_type, status, payload,"
+                " created_at, next_attempt_at, attempt_count, idempotency_key)"
+                " VALUES (?, ?, ?, ?, 'QUEUED', ?, ?, ?, 0, ?)",
+                event.id, event.account_id, event.endpoint_id, event.event_type,
+                sqlite::Blob{event.payload, /*borrowed=*/true}, event.created_at,
+                event.next_attempt_at.value_or(event.created_at), event.idempotency_key)
+                .status();
+        if (!st) return sqlite::with_context(std::move(st), "insert event " + event.id);
+        return st;
+      },
+      std::move(done));
+}
+
+Result<Event> SqliteStore::get_event(std::string_view account_id, std::string_view event_id) {
+  static const std::string kEvent = "SELECT " + std::string(sqlite::kEventColumns) +
+                                    " FROM events WHERE id = ? AND account_id = ?";
+  static const std::string kAttempts = "SELECT " + std::string(sqlite::kAttemptColumns) +
+                                       " FROM attempts WHERE event_id = ? ORDER BY number";
+  auto db = readers_->acquire();
+  sqlite::ReadTransaction snapshot(*db);  // the event and its attempts as of one moment
+  if (!snapshot.status()) return snapshot.status();
+  auto event = sqlite::query_one(*db, kEvent, "event " + std::string(event_id), sqlite::read_event,
+                                 event_id, account_id);
+  if (!event) return event.status();
+  auto attempts = sqlite::query_all(*db, kAttempts, sqlite::read_attempt, event_id);
+  if (!attempts) return attempts.status();
+  event->attempts = std::move(*attempts);
+  return std::move(*event);
+}
+
+Result<Page<Event>> SqliteStore::list_events(const EventFilter& f) {
+  if (f.account_id.empty()) return invalid_argument("list events: account id is required");
+  // The cursor is the last id of the previous page (ids sort by creation).
+  if (f.cursor && !is_well_formed_id(*f.cursor, id_prefix::kEvent)) {
+    return invalid_argument("invalid cursor");
+  }
+  // Numbered parameters: the SQL names only the filters given, the binding is
+  // always the same eight values.
+  std::string sql =
+      "SELECT " + std::string(sqlite::kEventColumns) + " FROM events WHERE account_id = ?1";
+  if (f.status) sql += " AND status = ?2";
+  if (f.endpoint_id) sql += " AND endpoint_id = ?3";
+  if (f.event_type) sql += " AND event_type = ?4";
+  if (f.since) sql += " AND created_at >= ?5";
+  if (f.until) sql += " AND created_at < ?6";
+  if (f.cursor) sql += " AND id < ?7";
+  sql += " ORDER BY id DESC LIMIT ?8";
+
+  std::optional<std::string_view> status;
+  if (f.status) status = event_status_name(*f.status);
+  const int limit = sqlite::clamp_limit(f.limit);
+  Result<std::vector<Event>> rows = [&] {
+    auto db = readers_->acquire();
+    // One row more than asked tells whether there is a next page.
+    return sqlite::query_all(*db, sql, sqlite::read_event, f.account_id, status, f.endpoint_id,
+                             f.event_type, f.since, f.until, f.cursor, limit + 1);
+  }();
+  if (!rows) return rows.status();
+  Page<Event> page;
+  page.items = std::move(*rows);
+  if (page.items.size() > static_cast<size_t>(limit)) {
+    page.items.pop_back();
+    page.next_cursor = page.items.back().id;
+  }
+  return page;
+}
+
+Result<std::vector<Event>> SqliteStore::claim_due_events(TimePoint now, TimePoint lease_until,
+                                                         int limit) {
+  if (limit <= 0) return std::vector<Event>{};
+  // One statement, one write transaction: pick the due, unleased events of
+  // live enabled endpoints (events_due index) and lease them.
+  static const std::string kClaim =
+      "UPDATE events SET lease_until = ?2 WHERE id IN ("
+      " SELECT e.id FROM events AS e JOIN endpoints AS p ON p.id = e.endpoint_id"
+      " WHERE e.status IN ('QUEUED', 'RETRYING') AND e.next_attempt_at <= ?1"
+      " AND (e.lease_until IS NULL OR e.lease_until <= ?1)"
+      " AND p.enabled = 1 AND p.deleted_at IS NULL"
+      " ORDER BY e.next_attempt_at, e.id LIMIT ?3)"
+      " RETURNING " +
+      std::string(sqlite::kEventColumns);
+  std::vector<Event> claimed;
+  Status st = writer_->run_sync([&](Connection& db) -> Status {
+    auto rows = sqlite::query_all(db, kClaim, sqlite::read_event, now, lease_until, limit);
+    if (!rows) return sqlite::with_context(rows.status(), "claim due events");
+    claimed = std::move(*rows);
+    return Status::ok();
+  });
+  if (!st) return st;
+  // RETURNING yields rows in no particular order: oldest due first.
+  std::sort(claimed.begin(), claimed.end(), [](const Event& a, const Event& b) {
+    return std::tie(a.next_attempt_at, a.id) < std::tie(b.next_attempt_at, b.id);
+  });
+  return claimed;
+}
+
+void SqliteStore::record_attempt(AttemptRecord record, StoreCallback done) {
+  writer_->submit(
+      [r = std::move(record)](Connection& db) -> Status {
+        const Attempt& a = r.attempt;
+        Status st =
+            sqlite::execute(db,
+                            "INSERT INTO attempts (event_id, number, started_at,"
+                            " duration_ms, status_code, error, response_headers,"
+                            " response_body, response_truncated)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            a.event_id, a.number, a.started_at, a.duration_ms, a.status_code,
+                            a.error, a.response_headers,
+                            sqlite::Blob{a.response_body, /*borrowed=*/true}, a.response_truncated)
+                .status();
+        if (!st) {
+          return sqlite::with_context(std::move(st), "record attempt " + std::to_string(a.number) +
+                                                         " of event " + a.event_id);
+        }
+        // The attempt ends the lease: the event is free for its next due time.
+        return sqlite::execute_one(db,
+                                   "UPDATE events SET status = ?, next_attempt_at = ?,"
+                                   " attempt_count = ?, lease_until = NULL WHERE id = ?",
+                                   "event " + a.event_id, event_status_name(r.new_status),
+                                   r.next_attempt_at, a.number, a.event_id);
+      },
+      std::move(done));
+}
+
+}  // namespace promptjang
