@@ -18,10 +18,9 @@ constexpr std::string_view kBearer = "Bearer ";
 Result<Principal> KeyCache::authenticate(std::optional<std::string_view> header) {
   if (!header) return unauthenticated("missing Authorization header (Bearer pj_live_...)");
   std::string_view h = *header;
-  if (h.size() < kBearer.size() || !std::equal(kBearer.begin(), kBearer.end(), h.begin(),
-                                                 [](char a, char b) {
-                                                   return std::tolower(a) == std::tolower(b);
-                                                 }))
+  if (h.size() < kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), h.begin(),
+                  [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
     return unauthenticated("Authorization must be 'Bearer pj_live_...'");
   std::string_view key = h.substr(kBearer.size());
   while (!key.empty() && key.back() == ' ') key.remove_suffix(1);

@@ -15,11 +15,11 @@ namespace {
 constexpr std::string_view kNotFound = "endpoint_not_found";
 constexpr std::string_view kNotFoundMessage = "no such endpoint";
 
-HttpResponse invalid(const Status& s) { return error_response(400, "invalid_request", s.message()); }
-
-HttpResponse bad_body(const Status& s) {
-  return error_response(400, "invalid_json", s.message());
+HttpResponse invalid(const Status& s) {
+  return error_response(400, "invalid_request", s.message());
 }
+
+HttpResponse bad_body(const Status& s) { return error_response(400, "invalid_json", s.message()); }
 
 bool known_id(std::string_view id) { return is_well_formed_id(id, id_prefix::kEndpoint); }
 
@@ -49,7 +49,8 @@ HttpResponse list(ApiContext& ctx, const Principal& p, const HttpRequest& req) {
     } catch (...) {
       limit = 0;
     }
-    if (limit < 1 || limit > 1000) return error_response(400, "invalid_request", "limit must be 1 to 1000");
+    if (limit < 1 || limit > 1000)
+      return error_response(400, "invalid_request", "limit must be 1 to 1000");
   }
   auto cursor = q->get("cursor");
   if (cursor && !known_id(*cursor))
@@ -57,7 +58,8 @@ HttpResponse list(ApiContext& ctx, const Principal& p, const HttpRequest& req) {
   auto page = ctx.deps.store.list_endpoints(p.account.id, cursor, limit);
   if (!page) return status_response(page.status());
   std::vector<std::string> items;
-  for (const auto& e : page->items) items.push_back(boost::json::serialize(endpoint_json(e, false)));
+  for (const auto& e : page->items)
+    items.push_back(boost::json::serialize(endpoint_json(e, false)));
   HttpResponse r;
   r.body = list_envelope(items, page->next_cursor);
   return r;

@@ -77,7 +77,8 @@ void add_event_routes(Router& router, ApiContext& ctx) {
   router.add("GET", "/api/v1/events",
              authed_sync(ctx, [&ctx](const Principal& p, HttpRequest& req, const PathParams&) {
                auto filter = parse_filter(p, req);
-               if (!filter) return error_response(400, "invalid_request", filter.status().message());
+               if (!filter)
+                 return error_response(400, "invalid_request", filter.status().message());
                auto page = ctx.deps.store.list_events(*filter);
                if (!page) return status_response(page.status());
                std::vector<std::string> items;

@@ -26,9 +26,9 @@ bool is_json_media_type(std::string_view ct) {
 }
 
 HttpResponse too_large(int64_t limit) {
-  return error_response(413, "payload_too_large",
-                        "the payload is over this plan's limit of " + std::to_string(limit) +
-                            " bytes");
+  return error_response(
+      413, "payload_too_large",
+      "the payload is over this plan's limit of " + std::to_string(limit) + " bytes");
 }
 
 // Validates `body` as JSON and extracts the top-level "event" string, if any.
@@ -53,45 +53,46 @@ int64_t ingest_body_limit(const ApiContext& ctx, const Principal& p) {
 }
 
 void add_ingest_routes(Router& router, ApiContext& ctx) {
-  router.add("POST", "/api/v1/e/{endpoint_id}",
-             authed(ctx, [&ctx](const Principal& p, HttpRequest& req, const PathParams& params,
-                                Respond respond) {
-    std::string_view endpoint_id = params[0];
-    if (!is_well_formed_id(endpoint_id, id_prefix::kEndpoint))
-      return respond(error_response(404, "endpoint_not_found", "no such endpoint"));
-    auto endpoint = ctx.deps.store.get_endpoint(p.account.id, endpoint_id);
-    if (!endpoint)
-      return respond(error_for(endpoint.status(), "endpoint_not_found", "no such endpoint"));
-    if (auto ct = req.headers.get("Content-Type"); ct && !is_json_media_type(*ct))
-      return respond(error_response(415, "unsupported_media_type",
-                                    "Content-Type must be application/json"));
-    int64_t limit = ingest_body_limit(ctx, p);
-    if (static_cast<int64_t>(req.body.size()) > limit) return respond(too_large(limit));
-    auto type = validate_payload(req.body);
-    if (!type) return respond(error_response(400, "invalid_json", type.status().message()));
+  router.add(
+      "POST", "/api/v1/e/{endpoint_id}",
+      authed(ctx, [&ctx](const Principal& p, HttpRequest& req, const PathParams& params,
+                         Respond respond) {
+        std::string_view endpoint_id = params[0];
+        if (!is_well_formed_id(endpoint_id, id_prefix::kEndpoint))
+          return respond(error_response(404, "endpoint_not_found", "no such endpoint"));
+        auto endpoint = ctx.deps.store.get_endpoint(p.account.id, endpoint_id);
+        if (!endpoint)
+          return respond(error_for(endpoint.status(), "endpoint_not_found", "no such endpoint"));
+        if (auto ct = req.headers.get("Content-Type"); ct && !is_json_media_type(*ct))
+          return respond(error_response(415, "unsupported_media_type",
+                                        "Content-Type must be application/json"));
+        int64_t limit = ingest_body_limit(ctx, p);
+        if (static_cast<int64_t>(req.body.size()) > limit) return respond(too_large(limit));
+        auto type = validate_payload(req.body);
+        if (!type) return respond(error_response(400, "invalid_json", type.status().message()));
 
-    Event e;
-    e.id = ctx.deps.ids.next(id_prefix::kEvent);
-    e.account_id = p.account.id;
-    e.endpoint_id = std::string(endpoint_id);
-    e.event_type = std::move(*type);
-    e.status = EventStatus::kQueued;
-    e.payload = std::move(req.body);
-    e.created_at = ctx.deps.clock.now();
-    e.next_attempt_at = e.created_at;
-    std::string id = e.id;
-    ctx.deps.store.insert_event(std::move(e), [id = std::move(id), respond = std::move(respond),
-                                               &ctx](Status s) {
-      if (!s.is_ok()) {
-        ctx.logger.error("ingest: event {} not stored: {}", id, s.to_string());
-        return respond(status_response(s));
-      }
-      HttpResponse r;
-      r.status = 202;
-      r.body = "{\"id\":\"" + id + "\",\"status\":\"QUEUED\"}";
-      respond(std::move(r));
-    });
-  }));
+        Event e;
+        e.id = ctx.deps.ids.next(id_prefix::kEvent);
+        e.account_id = p.account.id;
+        e.endpoint_id = std::string(endpoint_id);
+        e.event_type = std::move(*type);
+        e.status = EventStatus::kQueued;
+        e.payload = std::move(req.body);
+        e.created_at = ctx.deps.clock.now();
+        e.next_attempt_at = e.created_at;
+        std::string id = e.id;
+        ctx.deps.store.insert_event(
+            std::move(e), [id = std::move(id), respond = std::move(respond), &ctx](Status s) {
+              if (!s.is_ok()) {
+                ctx.logger.error("ingest: event {} not stored: {}", id, s.to_string());
+                return respond(status_response(s));
+              }
+              HttpResponse r;
+              r.status = 202;
+              r.body = "{\"id\":\"" + id + "\",\"status\":\"QUEUED\"}";
+              respond(std::move(r));
+            });
+      }));
 }
 
 }  // namespace promptjang

@@ -24,7 +24,8 @@ Result<std::optional<std::string>> optional_string(const boost::json::object& o,
 Result<std::optional<bool>> optional_bool(const boost::json::object& o, std::string_view key) {
   auto it = o.find(key);
   if (it == o.end() || it->value().is_null()) return std::optional<bool>{};
-  if (!it->value().is_bool()) return invalid_argument("'" + std::string(key) + "' must be a boolean");
+  if (!it->value().is_bool())
+    return invalid_argument("'" + std::string(key) + "' must be a boolean");
   return std::optional<bool>{it->value().as_bool()};
 }
 

@@ -43,18 +43,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <condition_variable>
-#include <exception>
-#include <limits>
-#include <mutex>
-#include <optional>
-#include <sstream>
-#include <string_view>
-#include <thread>
-#include <unordered_map>
-#include <utility>
-#include <vector>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -67,6 +55,17 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "api/errors.h"
 
@@ -188,9 +187,9 @@ class ServerCore {
   std::atomic<size_t> serving_{0};  // sessions counted against max_connections
 
   mutable std::mutex sessions_mu_;
-  std::condition_variable sessions_cv_;                             // signalled when one ends
+  std::condition_variable sessions_cv_;                            // signalled when one ends
   std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions_;  // guarded by sessions_mu_
-  uint64_t next_session_id_ = 1;                                    // acceptor strand only
+  uint64_t next_session_id_ = 1;                                   // acceptor strand only
   bool refusing_ = false;  // acceptor strand only: at the cap (logged once per episode)
 
   std::mutex lifecycle_mu_;  // serializes start() and stop()
@@ -279,7 +278,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const asio::any_io_executor strand_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  asio::steady_timer respond_timer_;     // an event: cancelled when the answer is ready
+  asio::steady_timer respond_timer_;    // an event: cancelled when the answer is ready
   std::shared_ptr<ResponseSlot> slot_;  // the request being handled, if any
   std::string remote_address_;
   Phase phase_ = Phase::kBusy;
@@ -319,8 +318,7 @@ bool is_malformed(const beast::error_code& ec) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -353,9 +351,9 @@ HttpRequest make_request(const http::request_header<>& head, const std::string& 
 }
 
 HttpResponse too_large(size_t limit) {
-  return error_response(413, "payload_too_large",
-                        "the request body is larger than the limit of " + std::to_string(limit) +
-                            " bytes");
+  return error_response(
+      413, "payload_too_large",
+      "the request body is larger than the limit of " + std::to_string(limit) + " bytes");
 }
 
 std::string endpoint_text(const tcp::endpoint& ep) {
@@ -453,7 +451,8 @@ awaitable<void> Session::serve() {
     std::variant<size_t, HttpResponse> verdict = core_.handler().preflight(request);
     if (auto* early = std::get_if<HttpResponse>(&verdict)) {
       // Keep the connection only if no body is left unread on it.
-      if (!co_await send(std::move(*early), version, keep_alive && head_parser.is_done())) co_return;
+      if (!co_await send(std::move(*early), version, keep_alive && head_parser.is_done()))
+        co_return;
       continue;
     }
     const size_t limit = std::get<size_t>(verdict);

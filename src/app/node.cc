@@ -3,14 +3,12 @@
 
 namespace promptjang {
 
-Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtime,
-                                           Logger& logger) {
+Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtime, Logger& logger) {
   PJ_RETURN_IF_ERROR(validate(config));
   auto listen = parse_listen(config.listen);
   std::unique_ptr<Node> node(new Node(runtime, logger));
   node->keys_ = std::make_unique<KeyCache>(runtime.store(), runtime.clock());
-  node->handler_ =
-      std::make_unique<ApiHandler>(ApiContext{runtime.deps(), *node->keys_, logger});
+  node->handler_ = std::make_unique<ApiHandler>(ApiContext{runtime.deps(), *node->keys_, logger});
   ServerOptions options;
   options.host = listen->host;
   options.port = listen->port;

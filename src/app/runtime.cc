@@ -13,8 +13,7 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const std::string& database_url, 
   auto db = parse_database_url(database_url);
   if (!db) return db.status();
   if (db->kind == DatabaseUrl::Kind::kPostgres)
-    return failed_precondition(
-        "the PostgreSQL back end is not in this build yet; use sqlite:PATH");
+    return failed_precondition("the PostgreSQL back end is not in this build yet; use sqlite:PATH");
   std::filesystem::path path(db->target);
   if (path.has_parent_path()) {
     std::error_code ec;

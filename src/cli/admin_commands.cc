@@ -38,8 +38,7 @@ int run_account_create(const std::string& database, const std::string& name,
                        boost::json::object{{"id", a->id}, {"name", a->name}, {"plan", a->plan}})
                 << "\n";
     else
-      std::cout << "created account " << a->id << " (" << a->name << ", plan " << a->plan
-                << ")\n";
+      std::cout << "created account " << a->id << " (" << a->name << ", plan " << a->plan << ")\n";
     return 0;
   });
 }

@@ -36,8 +36,7 @@ Status apply_config_file(CLI::App& cmd, const std::string& path) {
     try {
       opt->default_val(value);
     } catch (const std::exception& e) {
-      return invalid_argument("config file " + path + ": bad value for '" + key + "': " +
-                              e.what());
+      return invalid_argument("config file " + path + ": bad value for '" + key + "': " + e.what());
     }
   }
   return Status::ok();

@@ -44,8 +44,9 @@ int main(int argc, char** argv) {
   serve->add_option("--connect-timeout", config.connect_timeout_s, "Seconds to connect")
       ->envname("PROMPTJANG_CONNECT_TIMEOUT")
       ->capture_default_str();
-  serve->add_flag("--allow-private-targets", config.allow_private_targets,
-                  "Allow deliveries to private and loopback addresses (local use)")
+  serve
+      ->add_flag("--allow-private-targets", config.allow_private_targets,
+                 "Allow deliveries to private and loopback addresses (local use)")
       ->envname("PROMPTJANG_ALLOW_PRIVATE_TARGETS");
   serve->add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off")
       ->envname("PROMPTJANG_LOG_LEVEL")
@@ -57,8 +58,9 @@ int main(int argc, char** argv) {
       ->envname("PROMPTJANG_MAX_CONNECTIONS")
       ->capture_default_str();
   bool no_bootstrap = false;
-  serve->add_flag("--no-bootstrap", no_bootstrap,
-                  "Do not create an account, user and key on first start")
+  serve
+      ->add_flag("--no-bootstrap", no_bootstrap,
+                 "Do not create an account, user and key on first start")
       ->envname("PROMPTJANG_NO_BOOTSTRAP");
 
   std::string database = kDefaultDatabase;
@@ -110,7 +112,6 @@ int main(int argc, char** argv) {
   }
   if (*account_create) return promptjang::run_account_create(database, name, plan, out);
   if (*key_create) return promptjang::run_api_key_create(database, account_id, name, out);
-  if (*user_create)
-    return promptjang::run_user_create(database, account_id, email, password, out);
+  if (*user_create) return promptjang::run_user_create(database, account_id, email, password, out);
   return 2;
 }

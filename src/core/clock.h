@@ -33,7 +33,8 @@ class SystemClock final : public Clock {
 
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(TimePoint start = from_unix_micros(1'700'000'000'000'000)) : t_(to_unix_micros(start)) {}
+  explicit FakeClock(TimePoint start = from_unix_micros(1'700'000'000'000'000))
+      : t_(to_unix_micros(start)) {}
   TimePoint now() const override { return from_unix_micros(t_.load()); }
   void advance(Micros d) { t_.fetch_add(d.count()); }
   void set(TimePoint t) { t_.store(to_unix_micros(t)); }

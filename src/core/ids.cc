@@ -15,9 +15,9 @@ bool is_base32_char(char c) {
 }  // namespace
 
 std::string IdGenerator::next(std::string_view prefix) {
-  int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   clock_.now().time_since_epoch())
-                   .count();
+  int64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
+          .count();
   std::array<uint8_t, 16> raw{};
   {
     std::lock_guard lock(mu_);

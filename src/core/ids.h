@@ -38,7 +38,7 @@ class IdGenerator {
   const Clock& clock_;
   Random& random_;
   std::mutex mu_;
-  int64_t last_ms_ = -1;               // guarded by mu_
+  int64_t last_ms_ = -1;                 // guarded by mu_
   std::array<uint8_t, 10> last_rand_{};  // guarded by mu_
 };
 

@@ -50,10 +50,14 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status invalid_argument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status invalid_argument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status not_found(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status already_exists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
-inline Status unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
+inline Status unauthenticated(std::string m) {
+  return {StatusCode::kUnauthenticated, std::move(m)};
+}
 inline Status failed_precondition(std::string m) {
   return {StatusCode::kFailedPrecondition, std::move(m)};
 }
@@ -67,7 +71,7 @@ inline Status internal_error(std::string m) { return {StatusCode::kInternal, std
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     // A Result built from a Status must carry an error: an ok Status has no value.
     if (std::get<Status>(v_).is_ok()) v_ = internal_error("Result built from an ok Status");
@@ -101,8 +105,8 @@ const Status& status_of(const Result<T>& r) {
 }  // namespace promptjang
 
 // Early return of a non-ok Status (from a Status or a Result).
-#define PJ_RETURN_IF_ERROR(expr)                                          \
-  do {                                                                    \
-    const auto& pj_result_ = (expr);                                      \
-    if (!pj_result_.is_ok()) return ::promptjang::status_of(pj_result_);  \
+#define PJ_RETURN_IF_ERROR(expr)                                         \
+  do {                                                                   \
+    const auto& pj_result_ = (expr);                                     \
+    if (!pj_result_.is_ok()) return ::promptjang::status_of(pj_result_); \
   } while (0)

@@ -8,7 +8,7 @@
 namespace promptjang {
 
 struct Account {
-  std::string id;    // acct_...
+  std::string id;  // acct_...
   std::string name;
   std::string plan;  // a Plan name
   TimePoint created_at;

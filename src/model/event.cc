@@ -5,11 +5,16 @@ namespace promptjang {
 
 std::string_view event_status_name(EventStatus s) {
   switch (s) {
-    case EventStatus::kQueued: return "QUEUED";
-    case EventStatus::kRetrying: return "RETRYING";
-    case EventStatus::kDelivered: return "DELIVERED";
-    case EventStatus::kFailed: return "FAILED";
-    case EventStatus::kExpired: return "EXPIRED";
+    case EventStatus::kQueued:
+      return "QUEUED";
+    case EventStatus::kRetrying:
+      return "RETRYING";
+    case EventStatus::kDelivered:
+      return "DELIVERED";
+    case EventStatus::kFailed:
+      return "FAILED";
+    case EventStatus::kExpired:
+      return "EXPIRED";
   }
   return "QUEUED";
 }

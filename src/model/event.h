@@ -24,7 +24,7 @@ struct Attempt {
   int number = 0;  // 1-based, over the whole life of the event
   TimePoint started_at;
   int64_t duration_ms = 0;
-  std::optional<int> status_code;  // none when no HTTP answer came
+  std::optional<int> status_code;    // none when no HTTP answer came
   std::optional<std::string> error;  // timeout | connection | dns | tls | refused_by_policy
   std::string response_headers;      // JSON object of the response's headers
   std::string response_body;         // at most 64 KiB

@@ -11,9 +11,9 @@
 namespace promptjang {
 
 struct Plan {
-  std::string name;                    // "starter" | "pro"
-  int64_t price_cents = 0;             // per month
-  int64_t included_events = 0;         // per calendar month (UTC)
+  std::string name;             // "starter" | "pro"
+  int64_t price_cents = 0;      // per month
+  int64_t included_events = 0;  // per calendar month (UTC)
   int retention_days = 0;
   int64_t max_payload_bytes = 0;
   int64_t overage_cents_per_unit = 0;  // per started unit of 100,000 events

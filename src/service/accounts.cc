@@ -18,7 +18,8 @@ bool plausible_email(std::string_view e) {
   auto at = e.find('@');
   return at != std::string_view::npos && at > 0 && at + 1 < e.size() && e.size() <= 254 &&
          e.find('@', at + 1) == std::string_view::npos &&
-         std::none_of(e.begin(), e.end(), [](unsigned char c) { return std::isspace(c) || c < 32; });
+         std::none_of(e.begin(), e.end(),
+                      [](unsigned char c) { return std::isspace(c) || c < 32; });
 }
 
 }  // namespace
@@ -54,7 +55,8 @@ Result<CreatedApiKey> create_api_key(const ServiceDeps& deps, std::string_view a
 Result<CreatedUser> create_user(const ServiceDeps& deps, std::string_view account_id,
                                 std::string_view email,
                                 const std::optional<std::string>& password) {
-  if (!plausible_email(email)) return invalid_argument("'" + std::string(email) + "' is not an email address");
+  if (!plausible_email(email))
+    return invalid_argument("'" + std::string(email) + "' is not an email address");
   std::string pw = password ? *password : generate_password(deps.random);
   if (pw.size() < kMinPasswordLength)
     return invalid_argument("password must be at least 10 characters");

@@ -32,8 +32,7 @@ struct CreatedUser {
   std::string password;
 };
 Result<CreatedUser> create_user(const ServiceDeps& deps, std::string_view account_id,
-                                std::string_view email,
-                                const std::optional<std::string>& password);
+                                std::string_view email, const std::optional<std::string>& password);
 
 // What the first start of an empty installation creates and prints once.
 struct Bootstrap {

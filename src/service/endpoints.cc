@@ -35,8 +35,7 @@ Status validate_endpoint_url(std::string_view url) {
 }
 
 Result<Endpoint> create_endpoint(const ServiceDeps& deps, std::string_view account_id,
-                                 std::string_view url, std::string_view description,
-                                 bool enabled) {
+                                 std::string_view url, std::string_view description, bool enabled) {
   PJ_RETURN_IF_ERROR(validate_endpoint_url(url));
   PJ_RETURN_IF_ERROR(validate_description(description));
   Endpoint e;

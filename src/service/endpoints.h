@@ -21,8 +21,7 @@ inline constexpr auto kSecretOverlap = std::chrono::hours(24);
 Status validate_endpoint_url(std::string_view url);
 
 Result<Endpoint> create_endpoint(const ServiceDeps& deps, std::string_view account_id,
-                                 std::string_view url, std::string_view description,
-                                 bool enabled);
+                                 std::string_view url, std::string_view description, bool enabled);
 
 struct EndpointPatch {
   std::optional<std::string> url;

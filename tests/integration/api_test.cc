@@ -31,8 +31,7 @@ class ApiTest : public ::testing::Test {
   }
   ClientResponse send(const Tenant& t, const std::string& method, const std::string& path,
                       const std::string& body) {
-    return http.request(method, node.url(path), {t.auth(), "Content-Type: application/json"},
-                        body);
+    return http.request(method, node.url(path), {t.auth(), "Content-Type: application/json"}, body);
   }
   std::string ingest(const Tenant& t, const std::string& ep, const std::string& body) {
     auto r = send(t, "POST", "/api/v1/e/" + ep, body);
@@ -53,7 +52,9 @@ TEST_F(ApiTest, MissingMalformedUnknownKeysAre401) {
   Tenant t = node.make_tenant();
   std::string ep = node.make_endpoint(t);
   for (std::vector<std::string> headers :
-       {std::vector<std::string>{}, {"Authorization: Bearer"}, {"Authorization: Bearer nope"},
+       {std::vector<std::string>{},
+        {"Authorization: Bearer"},
+        {"Authorization: Bearer nope"},
         {"Authorization: Basic dXNlcjpwYXNz"},
         {"Authorization: Bearer pj_live_" + std::string(32, 'A')},
         {"Authorization: Bearer " + t.key + "x"}}) {
@@ -88,8 +89,8 @@ TEST_F(ApiTest, EndpointLifecycle) {
   EXPECT_TRUE(parse(list.body).at("next_cursor").is_null());
   EXPECT_EQ(list.body.find("whsec_"), std::string::npos);
 
-  auto patched = send(t, "PATCH", "/api/v1/endpoints/" + id,
-                      R"({"description":"renamed","enabled":false})");
+  auto patched =
+      send(t, "PATCH", "/api/v1/endpoints/" + id, R"({"description":"renamed","enabled":false})");
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(str(parse(patched.body), "description"), "renamed");
   EXPECT_FALSE(parse(patched.body).at("enabled").as_bool());
@@ -111,10 +112,10 @@ TEST_F(ApiTest, EndpointLifecycle) {
 
 TEST_F(ApiTest, EndpointInputIsValidated) {
   Tenant t = node.make_tenant();
-  for (const char* body : {R"({})", R"({"url":""})", R"({"url":"ftp://example.com"})",
-                           R"({"url":"not a url"})", R"({"url":"https://"})",
-                           R"({"url":42})", R"({"url":"https://u:p@example.com/"})",
-                           R"({"url":"https://example.com","enabled":"yes"})"})
+  for (const char* body :
+       {R"({})", R"({"url":""})", R"({"url":"ftp://example.com"})", R"({"url":"not a url"})",
+        R"({"url":"https://"})", R"({"url":42})", R"({"url":"https://u:p@example.com/"})",
+        R"({"url":"https://example.com","enabled":"yes"})"})
     expect_error(send(t, "POST", "/api/v1/endpoints", body), 400, "invalid_request");
   expect_error(send(t, "POST", "/api/v1/endpoints", "{\"url\":"), 400, "invalid_json");
   expect_error(send(t, "POST", "/api/v1/endpoints", "[1]"), 400, "invalid_json");
@@ -216,8 +217,8 @@ TEST_F(ApiTest, EventListFiltersAndPaginates) {
   std::string ep1 = node.make_endpoint(t), ep2 = node.make_endpoint(t);
   std::vector<std::string> ids;
   for (int i = 0; i < 7; ++i)
-    ids.push_back(ingest(t, i % 2 ? ep2 : ep1,
-                         i % 3 ? R"({"event":"a.b"})" : R"({"event":"c.d"})"));
+    ids.push_back(
+        ingest(t, i % 2 ? ep2 : ep1, i % 3 ? R"({"event":"a.b"})" : R"({"event":"c.d"})"));
   // Pages of 3, newest first, no gaps or overlaps.
   std::vector<std::string> seen;
   std::string cursor;

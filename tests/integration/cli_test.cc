@@ -37,14 +37,14 @@ TEST_F(CliTest, AdminCommandsWorkWhileTheServerRuns) {
   auto bootstrap_key = server.wait_for("API key:    ", std::chrono::seconds(1));
   ASSERT_TRUE(bootstrap_key) << "first start prints a key: " << server.out();
 
-  auto account = pj_json({"account", "create", "--name", "Acme", "--plan", "pro", "--json",
-                          "--database", db});
+  auto account =
+      pj_json({"account", "create", "--name", "Acme", "--plan", "pro", "--json", "--database", db});
   std::string account_id(account.at("id").as_string());
   EXPECT_EQ(account_id.rfind("acct_", 0), 0u);
   EXPECT_EQ(account.at("plan").as_string(), "pro");
 
-  auto key = pj_json({"api-key", "create", "--account", account_id, "--name", "ops", "--json",
-                      "--database", db});
+  auto key = pj_json(
+      {"api-key", "create", "--account", account_id, "--name", "ops", "--json", "--database", db});
   std::string full(key.at("key").as_string());
   EXPECT_EQ(full.rfind("pj_live_", 0), 0u);
 
@@ -52,8 +52,8 @@ TEST_F(CliTest, AdminCommandsWorkWhileTheServerRuns) {
                        "--json", "--database", db});
   EXPECT_EQ(user.at("email").as_string(), "ops@example.com");
   EXPECT_GE(user.at("password").as_string().size(), 10u);
-  auto dup = pj({"user", "create", "--account", account_id, "--email", "ops@example.com",
-                 "--database", db});
+  auto dup = pj(
+      {"user", "create", "--account", account_id, "--email", "ops@example.com", "--database", db});
   EXPECT_NE(dup.exit_code, 0);
   EXPECT_NE(dup.err.find("error:"), std::string::npos);
 

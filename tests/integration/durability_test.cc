@@ -3,8 +3,8 @@
 // SQLite file: every acknowledged id is there.
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
 #include <atomic>
+#include <boost/json.hpp>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -21,8 +21,8 @@ namespace json = boost::json;
 TEST(DurabilityTest, AcknowledgedEventsSurviveKill9) {
   TempDir dir;
   std::string db = "sqlite:" + dir.file("pj.db");
-  std::vector<std::string> serve = {promptjang_binary(), "serve", "--listen", "127.0.0.1:0",
-                                    "--database", db};
+  std::vector<std::string> serve = {promptjang_binary(), "serve",      "--listen",
+                                    "127.0.0.1:0",       "--database", db};
   auto server = std::make_unique<ChildProcess>(serve, dir.path().string());
   auto port = server->wait_for("listening on port ", std::chrono::seconds(20));
   ASSERT_TRUE(port) << server->err();
@@ -32,8 +32,9 @@ TEST(DurabilityTest, AcknowledgedEventsSurviveKill9) {
   std::string auth = "Authorization: Bearer " + *key;
 
   HttpClient http;
-  auto ep = http.request("POST", base + "/api/v1/endpoints", {auth, "Content-Type: application/json"},
-                         R"({"url":"https://example.com/hook"})");
+  auto ep =
+      http.request("POST", base + "/api/v1/endpoints", {auth, "Content-Type: application/json"},
+                   R"({"url":"https://example.com/hook"})");
   ASSERT_EQ(ep.status, 201) << ep.body;
   std::string ep_id(json::parse(ep.body).at("id").as_string());
 
@@ -68,8 +69,9 @@ TEST(DurabilityTest, AcknowledgedEventsSurviveKill9) {
   std::set<std::string> found;
   std::string cursor;
   do {
-    auto r = http.request("GET", base + "/api/v1/events?limit=1000&endpoint_id=" + ep_id +
-                                     (cursor.empty() ? "" : "&cursor=" + cursor),
+    auto r = http.request("GET",
+                          base + "/api/v1/events?limit=1000&endpoint_id=" + ep_id +
+                              (cursor.empty() ? "" : "&cursor=" + cursor),
                           {auth});
     ASSERT_EQ(r.status, 200) << r.body;
     auto v = json::parse(r.body);
@@ -84,8 +86,8 @@ TEST(DurabilityTest, AcknowledgedEventsSurviveKill9) {
 TEST(DurabilityTest, KillDuringIngestLosesNothingAcknowledged) {
   TempDir dir;
   std::string db = "sqlite:" + dir.file("pj.db");
-  std::vector<std::string> serve = {promptjang_binary(), "serve", "--listen", "127.0.0.1:0",
-                                    "--database", db};
+  std::vector<std::string> serve = {promptjang_binary(), "serve",      "--listen",
+                                    "127.0.0.1:0",       "--database", db};
   auto server = std::make_unique<ChildProcess>(serve, dir.path().string());
   auto port = server->wait_for("listening on port ", std::chrono::seconds(20));
   ASSERT_TRUE(port);
@@ -93,8 +95,9 @@ TEST(DurabilityTest, KillDuringIngestLosesNothingAcknowledged) {
   ASSERT_TRUE(key);
   std::string base = "http://127.0.0.1:" + *port, auth = "Authorization: Bearer " + *key;
   HttpClient http;
-  auto ep = http.request("POST", base + "/api/v1/endpoints", {auth, "Content-Type: application/json"},
-                         R"({"url":"https://example.com/hook"})");
+  auto ep =
+      http.request("POST", base + "/api/v1/endpoints", {auth, "Content-Type: application/json"},
+                   R"({"url":"https://example.com/hook"})");
   std::string ep_id(json::parse(ep.body).at("id").as_string());
 
   std::mutex mu;

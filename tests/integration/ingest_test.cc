@@ -57,8 +57,9 @@ TEST_F(IngestTest, AcceptsAndAnswers202) {
 }
 
 TEST_F(IngestTest, WrongMediaTypeIs415) {
-  for (const char* ct : {"Content-Type: text/plain", "Content-Type: application/x-www-form-urlencoded",
-                         "Content-Type: application/jsonx", "Content-Type: multipart/form-data"}) {
+  for (const char* ct :
+       {"Content-Type: text/plain", "Content-Type: application/x-www-form-urlencoded",
+        "Content-Type: application/jsonx", "Content-Type: multipart/form-data"}) {
     auto r = post("{}", {ct});
     EXPECT_EQ(r.status, 415) << ct;
     EXPECT_EQ(code_of(r), "unsupported_media_type");
@@ -145,11 +146,12 @@ TEST_F(IngestTest, FiftyConcurrentClients) {
   size_t listed = 0;
   std::string cursor;
   do {
-    auto r = http.request("GET", node.url("/api/v1/events?limit=1000" +
-                                          (cursor.empty() ? "" : "&cursor=" + cursor)),
-                          {tenant.auth()});
+    auto r = http.request(
+        "GET", node.url("/api/v1/events?limit=1000" + (cursor.empty() ? "" : "&cursor=" + cursor)),
+        {tenant.auth()});
     auto v = json::parse(r.body);
-    for (const auto& e : v.at("data").as_array()) listed += all.count(std::string(e.at("id").as_string()));
+    for (const auto& e : v.at("data").as_array())
+      listed += all.count(std::string(e.at("id").as_string()));
     cursor = v.at("next_cursor").is_null() ? "" : std::string(v.at("next_cursor").as_string());
   } while (!cursor.empty());
   EXPECT_EQ(listed, all.size());

@@ -34,10 +34,9 @@ class ChildProcess {
   std::string err() const;
   // Polls stdout+stderr until `needle` appears; returns the text after it up to
   // the end of its line, or nullopt on timeout or exit.
-  std::optional<std::string> wait_for(const std::string& needle,
-                                      std::chrono::milliseconds timeout);
-  void kill_hard();             // SIGKILL and reap
-  int terminate_and_wait();     // SIGTERM, wait; the exit code (or 128+signal)
+  std::optional<std::string> wait_for(const std::string& needle, std::chrono::milliseconds timeout);
+  void kill_hard();          // SIGKILL and reap
+  int terminate_and_wait();  // SIGTERM, wait; the exit code (or 128+signal)
 
  private:
   pid_t pid_ = -1;

@@ -50,9 +50,9 @@ Tenant TestNode::make_tenant(const std::string& plan) {
 std::string TestNode::make_endpoint(const Tenant& t, const std::string& target) {
   HttpClient client;
   boost::json::object body{{"url", target}, {"description", "test"}};
-  auto r = client.request("POST", url("/api/v1/endpoints"),
-                          {t.auth(), "Content-Type: application/json"},
-                          boost::json::serialize(body));
+  auto r =
+      client.request("POST", url("/api/v1/endpoints"), {t.auth(), "Content-Type: application/json"},
+                     boost::json::serialize(body));
   if (r.status != 201) throw std::runtime_error("endpoint creation failed: " + r.body);
   return std::string(boost::json::parse(r.body).at("id").as_string());
 }

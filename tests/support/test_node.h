@@ -33,7 +33,8 @@ class TestNode {
   // A new account on `plan` with one API key.
   Tenant make_tenant(const std::string& plan = "starter");
   // Creates an endpoint through the API; returns its id.
-  std::string make_endpoint(const Tenant& t, const std::string& target = "https://example.com/hook");
+  std::string make_endpoint(const Tenant& t,
+                            const std::string& target = "https://example.com/hook");
 
  private:
   TempDir dir_;

@@ -1,9 +1,8 @@
 // KeyCache over a real SQLite store with a fake clock: cached lookups, the 5 s
 // bound on a revocation made elsewhere, immediate effect of invalidate().
-#include "api/auth.h"
-
 #include <gtest/gtest.h>
 
+#include "api/auth.h"
 #include "core/ids.h"
 #include "crypto/secure_random.h"
 #include "crypto/tokens.h"

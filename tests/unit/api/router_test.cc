@@ -10,7 +10,8 @@ TEST(RouterTest, MatchesLiteralsAndPlaceholders) {
   Router r;
   int hit = 0;
   r.add("GET", "/api/v1/endpoints", [&](HttpRequest&, const PathParams&, Respond) { hit = 1; });
-  r.add("GET", "/api/v1/endpoints/{id}", [&](HttpRequest&, const PathParams&, Respond) { hit = 2; });
+  r.add("GET", "/api/v1/endpoints/{id}",
+        [&](HttpRequest&, const PathParams&, Respond) { hit = 2; });
   r.add("POST", "/api/v1/endpoints/{id}/rotate-secret",
         [&](HttpRequest&, const PathParams&, Respond) { hit = 3; });
   HttpRequest req;

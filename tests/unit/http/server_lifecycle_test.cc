@@ -1,8 +1,6 @@
 // HttpServer over time and under load: start-up errors, header and idle
 // timeouts, the connection cap, graceful stop (drain, then cancel), and many
 // concurrent clients.
-#include "api/server.h"
-
 #include <gtest/gtest.h>
 
 #include <future>
@@ -13,6 +11,7 @@
 #include <vector>
 
 #include "api/errors.h"
+#include "api/server.h"
 #include "unit/http/server_fixture.h"
 
 namespace promptjang::testing {
@@ -103,9 +102,8 @@ TEST_F(HttpServerTest, ConnectionsPastTheCapGet503) {
 
 TEST_F(HttpServerTest, GracefulStopAnswersInFlightRequestsAndRefusesNewOnes) {
   handler_.on_handle = [this](HttpRequest r, Respond respond) {
-    later(300ms, [r = std::move(r), respond = std::move(respond)] {
-      respond(StubHandler::echo(r));
-    });
+    later(300ms,
+          [r = std::move(r), respond = std::move(respond)] { respond(StubHandler::echo(r)); });
   };
   start();
   const uint16_t p = port();
@@ -165,16 +163,14 @@ TEST_F(HttpServerTest, StopCancelsRequestsStillBusyAfterTheDrainTimeout) {
   std::lock_guard lock(mu);
   ASSERT_EQ(parked.size(), 1u);
   parked[0](StubHandler::echo(HttpRequest{}));  // late, and harmless
-  parked.clear();                              // dropping it is harmless too
+  parked.clear();                               // dropping it is harmless too
 }
 
 TEST_F(HttpServerTest, FiftyConcurrentClientsTimesTwentyRequests) {
   options_.threads = 2;
   handler_.on_handle = [this](HttpRequest r, Respond respond) {
     if (r.path.back() % 2 == 0) return respond(StubHandler::echo(r));
-    later(0ms, [r = std::move(r), respond = std::move(respond)] {
-      respond(StubHandler::echo(r));
-    });
+    later(0ms, [r = std::move(r), respond = std::move(respond)] { respond(StubHandler::echo(r)); });
   };
   start();
   constexpr int kClients = 50;

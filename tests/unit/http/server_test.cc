@@ -115,9 +115,8 @@ TEST_F(HttpServerTest, HeadAnswerHasTheLengthButNoBody) {
 
 TEST_F(HttpServerTest, HandlerMayRespondLaterFromAnotherThread) {
   handler_.on_handle = [this](HttpRequest r, Respond respond) {
-    later(50ms, [r = std::move(r), respond = std::move(respond)] {
-      respond(StubHandler::echo(r));
-    });
+    later(50ms,
+          [r = std::move(r), respond = std::move(respond)] { respond(StubHandler::echo(r)); });
   };
   start();
   TestClient c(port());
@@ -241,9 +240,13 @@ TEST_F(BodyLimitTest, BodyExactlyAtTheLimitIsAcceptedAndOneMoreIsNot) {
 TEST_F(BodyLimitTest, ChunkedBodyOverTheLimitGets413) {
   {
     TestClient c(port());
-    ASSERT_TRUE(c.send("POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                       "3c\r\n" + std::string(60, 'x') + "\r\n"
-                       "3c\r\n" + std::string(60, 'y') + "\r\n0\r\n\r\n"));
+    ASSERT_TRUE(
+        c.send("POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "3c\r\n" +
+               std::string(60, 'x') +
+               "\r\n"
+               "3c\r\n" +
+               std::string(60, 'y') + "\r\n0\r\n\r\n"));
     auto reply = c.read_reply();
     ASSERT_TRUE(reply);
     EXPECT_EQ(reply->status, 413);
@@ -252,8 +255,9 @@ TEST_F(BodyLimitTest, ChunkedBodyOverTheLimitGets413) {
   }
   // Under the limit, chunks are joined into the body.
   TestClient c(port());
-  ASSERT_TRUE(c.send("POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
   auto reply = c.read_reply();
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->status, 200);
@@ -263,8 +267,9 @@ TEST_F(BodyLimitTest, ChunkedBodyOverTheLimitGets413) {
 
 TEST_F(BodyLimitTest, Expect100ContinueGetsAnInterimAnswer) {
   TestClient c(port());
-  ASSERT_TRUE(c.send("POST /e HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
-                     "Content-Length: 4\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /e HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+             "Content-Length: 4\r\n\r\n"));
   auto interim = c.read_reply();
   ASSERT_TRUE(interim);
   EXPECT_EQ(interim->status, 100);
@@ -291,8 +296,9 @@ TEST_F(HttpServerTest, MalformedRequestGets400Json) {
 TEST_F(HttpServerTest, BadChunkEncodingGets400) {
   start();
   TestClient c(port());
-  ASSERT_TRUE(c.send("POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     "zz\r\nhello\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "zz\r\nhello\r\n0\r\n\r\n"));
   auto reply = c.read_reply();
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->status, 400);
@@ -303,8 +309,7 @@ TEST_F(HttpServerTest, OversizedHeaderGets431) {
   options_.max_header_bytes = 1024;
   start();
   TestClient c(port());
-  ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(4000, 'b') +
-                     "\r\n\r\n"));
+  ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(4000, 'b') + "\r\n\r\n"));
   auto reply = c.read_reply();
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->status, 431);

@@ -28,7 +28,8 @@ struct TestReply {
 class TestClient {
  public:
   // Connects to 127.0.0.1:port; connected() tells whether it worked.
-  explicit TestClient(uint16_t port, std::chrono::milliseconds read_timeout = std::chrono::seconds(5));
+  explicit TestClient(uint16_t port,
+                      std::chrono::milliseconds read_timeout = std::chrono::seconds(5));
   ~TestClient();
   TestClient(const TestClient&) = delete;
   TestClient& operator=(const TestClient&) = delete;
