@@ -18,6 +18,7 @@ ApiHandler::ApiHandler(ApiContext ctx) : ctx_(std::move(ctx)) {
   add_event_routes(router_, ctx_);
   add_endpoint_routes(router_, ctx_);
   add_api_key_routes(router_, ctx_);
+  add_replay_routes(router_, ctx_);
 }
 
 std::variant<size_t, HttpResponse> ApiHandler::preflight(const HttpRequest& head) {

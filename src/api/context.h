@@ -13,10 +13,22 @@
 
 namespace promptjang {
 
+// What the API tells the delivery engine, without seeing it (app/ wires these
+// to the Dispatcher; unset in tests that run the API alone).
+struct DeliveryHooks {
+  // An event just stored and leased to this node, to deliver now.
+  std::function<void(Event)> hand_off;
+  // Due work may have appeared (replay, an endpoint enabled): claim now.
+  std::function<void()> wake;
+  // How long ingest leases a handed-off event to this node.
+  Micros lease{std::chrono::seconds(60)};
+};
+
 struct ApiContext {
   ServiceDeps deps;
   KeyCache& keys;
   Logger& logger;
+  DeliveryHooks delivery;
 };
 
 using AuthedHandler =
@@ -42,5 +54,6 @@ void add_event_routes(Router& router, ApiContext& ctx);
 void add_endpoint_routes(Router& router, ApiContext& ctx);
 void add_api_key_routes(Router& router, ApiContext& ctx);
 void add_health_routes(Router& router, ApiContext& ctx);
+void add_replay_routes(Router& router, ApiContext& ctx);
 
 }  // namespace promptjang

@@ -81,6 +81,8 @@ HttpResponse patch(ApiContext& ctx, const Principal& p, const HttpRequest& req,
   patch.enabled = *enabled;
   auto e = update_endpoint(ctx.deps, p.account.id, id, patch);
   if (!e) return error_for(e.status(), kNotFound, kNotFoundMessage);
+  // Events of a disabled endpoint wait in the store; enabling it lets them go.
+  if (patch.enabled.value_or(false) && ctx.delivery.wake) ctx.delivery.wake();
   return json_response(200, endpoint_json(*e, false));
 }
 

@@ -80,9 +80,17 @@ void add_ingest_routes(Router& router, ApiContext& ctx) {
         e.payload = std::move(req.body);
         e.created_at = ctx.deps.clock.now();
         e.next_attempt_at = e.created_at;
+        // Handed to this node's dispatcher after the commit, so leased to it: no
+        // poller (here or on another node) takes it meanwhile.
+        std::optional<Event> hand_off;
+        if (ctx.delivery.hand_off && endpoint->enabled) {
+          e.lease_until = e.created_at + ctx.delivery.lease;
+          hand_off = e;
+        }
         std::string id = e.id;
         ctx.deps.store.insert_event(
-            std::move(e), [id = std::move(id), respond = std::move(respond), &ctx](Status s) {
+            std::move(e), [id = std::move(id), respond = std::move(respond), &ctx,
+                           hand_off = std::move(hand_off)](Status s) mutable {
               if (!s.is_ok()) {
                 ctx.logger.error("ingest: event {} not stored: {}", id, s.to_string());
                 return respond(status_response(s));
@@ -91,6 +99,7 @@ void add_ingest_routes(Router& router, ApiContext& ctx) {
               r.status = 202;
               r.body = "{\"id\":\"" + id + "\",\"status\":\"QUEUED\"}";
               respond(std::move(r));
+              if (hand_off) ctx.delivery.hand_off(std::move(*hand_off));
             });
       }));
 }

@@ -87,6 +87,10 @@ Status validate(const Config& c) {
   if (c.io_threads < 1 || c.io_threads > 64)
     return invalid_argument("--io-threads must be 1 to 64");
   if (c.max_connections < 1) return invalid_argument("--max-connections must be at least 1");
+  if (c.max_in_flight < 1 || c.max_in_flight > 100000)
+    return invalid_argument("--max-in-flight must be 1 to 100000");
+  if (c.max_in_flight_per_endpoint < 1 || c.max_in_flight_per_endpoint > c.max_in_flight)
+    return invalid_argument("--max-in-flight-per-endpoint must be 1 to --max-in-flight");
   for (auto l : {"trace", "debug", "info", "warn", "error", "critical", "off"})
     if (c.log_level == l) return Status::ok();
   return invalid_argument("--log-level must be one of trace, debug, info, warn, error, off");

@@ -25,6 +25,9 @@ struct Config {
   int io_threads = 2;
   size_t max_connections = 10000;
   bool bootstrap = true;  // create an account, owner and key on first start
+  bool delivery = true;   // false: serve the API only (another node delivers)
+  size_t max_in_flight = 512;               // concurrent delivery attempts, in total
+  size_t max_in_flight_per_endpoint = 16;   // ... and per endpoint
 };
 
 struct HostPort {

@@ -2,15 +2,54 @@
 #include "app/node.h"
 
 namespace promptjang {
+namespace {
+
+std::string user_agent() { return std::string("PromptJang/") + PJ_VERSION; }
+
+std::chrono::milliseconds seconds_to_ms(double s) {
+  return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtime, Logger& logger) {
   PJ_RETURN_IF_ERROR(validate(config));
   auto listen = parse_listen(config.listen);
   std::unique_ptr<Node> node(new Node(runtime, logger));
   node->keys_ = std::make_unique<KeyCache>(runtime.store(), runtime.clock());
-  node->handler_ = std::make_unique<ApiHandler>(ApiContext{runtime.deps(), *node->keys_, logger});
+  DeliveryHooks hooks;
+  if (config.delivery) {
+    CurlClientOptions client_options;
+    client_options.connect_timeout = seconds_to_ms(config.connect_timeout_s);
+    client_options.total_timeout = seconds_to_ms(config.delivery_timeout_s);
+    client_options.allow_private_targets = config.allow_private_targets;
+    client_options.max_total_connections = config.max_in_flight;
+    client_options.user_agent = user_agent();
+    node->client_ = std::make_unique<CurlHttpClient>(client_options, runtime.clock(), logger);
+
+    DispatcherOptions options;
+    options.schedule = *parse_retry_schedule(config.retry_schedule);
+    options.max_in_flight = config.max_in_flight;
+    options.max_in_flight_per_endpoint = config.max_in_flight_per_endpoint;
+    options.max_held_per_endpoint = 4 * config.max_in_flight_per_endpoint;
+    // A lease outlives an attempt and its wait for a slot (at most held/cap
+    // attempts of its endpoint ahead of it); after a crash, held work comes
+    // back when the lease ends.
+    options.lease = (options.max_held_per_endpoint / options.max_in_flight_per_endpoint + 1) *
+                        client_options.total_timeout +
+                    std::chrono::seconds(2);
+    options.user_agent = user_agent();
+    node->dispatcher_ = std::make_unique<Dispatcher>(options, runtime.store(), *node->client_,
+                                                     runtime.clock(), logger);
+    Dispatcher* d = node->dispatcher_.get();
+    hooks.hand_off = [d](Event e) { d->submit(std::move(e)); };
+    hooks.wake = [d] { d->poke(); };
+    hooks.lease = std::chrono::duration_cast<Micros>(options.lease);
+  }
+  node->handler_ = std::make_unique<ApiHandler>(
+      ApiContext{runtime.deps(), *node->keys_, logger, std::move(hooks)});
   ServerOptions options;
-  options.host = listen->host;
+  options.host = listen->host == "localhost" ? "127.0.0.1" : listen->host;
   options.port = listen->port;
   options.threads = config.io_threads;
   options.max_connections = config.max_connections;
@@ -22,6 +61,7 @@ Node::~Node() { stop(); }
 
 Status Node::start() {
   PJ_RETURN_IF_ERROR(server_->start());
+  if (dispatcher_) dispatcher_->start();
   running_ = true;
   logger_.info("listening on port {}", server_->port());
   return Status::ok();
@@ -32,6 +72,8 @@ void Node::stop() {
   running_ = false;
   logger_.info("shutting down: draining requests");
   server_->stop();
+  if (dispatcher_) dispatcher_->stop();
+  client_.reset();
   runtime_.store().flush();
   logger_.info("stopped");
 }

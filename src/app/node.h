@@ -2,7 +2,9 @@
 // a Runtime — with start-up and graceful shutdown.
 //
 // Shutdown order: the server stops accepting and drains in-flight requests (each
-// ingest still gets its 202 after its commit), then the store is flushed.
+// ingest still gets its 202 after its commit); the dispatcher stops starting
+// attempts and waits for those in flight to be recorded; the HTTP client goes
+// (its callbacks point into the dispatcher); then the store is flushed.
 // Thread safety: start() and stop() from one controlling thread.
 #pragma once
 
@@ -14,6 +16,8 @@
 #include "app/config.h"
 #include "app/runtime.h"
 #include "core/log.h"
+#include "delivery/curl_client.h"
+#include "delivery/dispatcher.h"
 
 namespace promptjang {
 
@@ -34,6 +38,8 @@ class Node {
   Runtime& runtime_;
   Logger& logger_;
   std::unique_ptr<KeyCache> keys_;
+  std::unique_ptr<CurlHttpClient> client_;   // null with --no-delivery
+  std::unique_ptr<Dispatcher> dispatcher_;   // null with --no-delivery
   std::unique_ptr<ApiHandler> handler_;
   std::unique_ptr<HttpServer> server_;
   bool running_ = false;

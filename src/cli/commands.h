@@ -23,4 +23,14 @@ int run_user_create(const std::string& database, const std::string& account_id,
                     const std::string& email, const std::optional<std::string>& password,
                     OutputOptions out);
 
+// `promptjang listen` flags as typed; run_listen validates them, so a bad value
+// gets a clear message and exit code 2 like every other usage error.
+struct ListenFlags {
+  std::string host = "127.0.0.1";
+  std::string port;            // required; 0 picks a free port (printed)
+  std::string secret;          // whsec_... (or PROMPTJANG_LISTEN_SECRET)
+  std::string status = "200";  // the answer to every request, 100-599
+};
+int run_listen(const ListenFlags& flags);
+
 }  // namespace promptjang

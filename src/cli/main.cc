@@ -57,6 +57,19 @@ int main(int argc, char** argv) {
   serve->add_option("--max-connections", config.max_connections, "Open connection cap")
       ->envname("PROMPTJANG_MAX_CONNECTIONS")
       ->capture_default_str();
+  bool no_delivery = false;
+  serve
+      ->add_flag("--no-delivery", no_delivery,
+                 "Serve the API only; deliveries are made by other nodes")
+      ->envname("PROMPTJANG_NO_DELIVERY");
+  serve->add_option("--max-in-flight", config.max_in_flight, "Concurrent delivery attempts")
+      ->envname("PROMPTJANG_MAX_IN_FLIGHT")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-in-flight-per-endpoint", config.max_in_flight_per_endpoint,
+                   "Concurrent delivery attempts per endpoint")
+      ->envname("PROMPTJANG_MAX_IN_FLIGHT_PER_ENDPOINT")
+      ->capture_default_str();
   bool no_bootstrap = false;
   serve
       ->add_flag("--no-bootstrap", no_bootstrap,
@@ -90,6 +103,26 @@ int main(int argc, char** argv) {
   database_option(user_create, database);
   user_create->add_flag("--json", json, "Print one JSON object");
 
+  promptjang::ListenFlags listen_flags;
+  CLI::App* listen = app.add_subcommand(
+      "listen", "Receive webhooks locally: print each request and verify its signatures");
+  listen->add_option("--port", listen_flags.port, "Port to listen on (required; 0 = any, printed)")
+      ->type_name("PORT")
+      ->envname("PROMPTJANG_LISTEN_PORT");
+  listen
+      ->add_option("--secret", listen_flags.secret,
+                   "The endpoint's secret (whsec_...), to verify signatures (required)")
+      ->type_name("SECRET")
+      ->envname("PROMPTJANG_LISTEN_SECRET");
+  listen->add_option("--status", listen_flags.status, "HTTP status to answer with (100-599)")
+      ->type_name("CODE")
+      ->envname("PROMPTJANG_LISTEN_STATUS")
+      ->capture_default_str();
+  listen->add_option("--host", listen_flags.host, "IP address to listen on")
+      ->type_name("IP")
+      ->envname("PROMPTJANG_LISTEN_HOST")
+      ->capture_default_str();
+
   if (argc > 1 && std::string(argv[1]) == "serve") {
     if (auto path = promptjang::find_config_path(argc, argv)) {
       promptjang::Status s = promptjang::apply_config_file(*serve, *path);
@@ -108,8 +141,10 @@ int main(int argc, char** argv) {
   promptjang::OutputOptions out{json};
   if (*serve) {
     config.bootstrap = !no_bootstrap;
+    config.delivery = !no_delivery;
     return promptjang::run_serve(config);
   }
+  if (*listen) return promptjang::run_listen(listen_flags);
   if (*account_create) return promptjang::run_account_create(database, name, plan, out);
   if (*key_create) return promptjang::run_api_key_create(database, account_id, name, out);
   if (*user_create) return promptjang::run_user_create(database, account_id, email, password, out);

@@ -41,6 +41,12 @@ struct Event {
   TimePoint created_at;
   std::optional<TimePoint> next_attempt_at;
   int attempt_count = 0;  // attempts so far (the next attempt's number is this + 1)
+  // attempt_count when the current attempt cycle began (0, or the count at the
+  // last replay): the next attempt is number attempt_count + 1 in the log and
+  // number attempt_count + 1 - cycle_base in its cycle (the retry schedule's index).
+  int cycle_base = 0;
+  // While set and in the future, no poller claims the event: a dispatcher holds it.
+  std::optional<TimePoint> lease_until;
   std::optional<std::string> idempotency_key;
   std::vector<Attempt> attempts;  // filled only by reads that ask for them
 };

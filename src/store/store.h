@@ -57,6 +57,15 @@ struct AttemptRecord {
   std::optional<TimePoint> next_attempt_at;  // set when new_status is RETRYING
 };
 
+struct ClaimRequest {
+  TimePoint now;
+  TimePoint lease_until;
+  int limit = 100;
+  int per_endpoint_limit = 1'000'000;
+  int scan_limit = 4096;
+  std::vector<std::string> exclude_endpoints;  // endpoints the caller holds enough of
+};
+
 using StoreCallback = std::function<void(Status)>;
 
 class Store {
@@ -93,13 +102,16 @@ class Store {
                                                 int limit) = 0;
   // Writes url, description, enabled, secret, previous_secret(_expires_at), updated_at.
   virtual Status update_endpoint(const Endpoint& endpoint) = 0;
-  // Soft delete: its events stay readable.
+  // Soft delete: its events stay readable; those still QUEUED or RETRYING become
+  // FAILED (next_attempt_at and lease_until cleared) in the same transaction.
   virtual Status delete_endpoint(std::string_view account_id, std::string_view endpoint_id,
                                  TimePoint at) = 0;
 
   // --- events ---
-  // Stores `event` durably; `done` runs after the commit that holds it (or with
-  // the error that kept it out). This is the ingest hot path.
+  // Stores `event` durably (as QUEUED, attempt_count 0, with its next_attempt_at
+  // and lease_until); `done` runs after the commit that holds it (or with the
+  // error that kept it out). This is the ingest hot path: the ingesting node
+  // leases the event to its own dispatcher, so no poller takes it meanwhile.
   virtual void insert_event(Event event, StoreCallback done) = 0;
   // With its attempts, oldest first.
   virtual Result<Event> get_event(std::string_view account_id, std::string_view event_id) = 0;
@@ -107,15 +119,36 @@ class Store {
   virtual Result<Page<Event>> list_events(const EventFilter& filter) = 0;
 
   // --- delivery ---
-  // Claims up to `limit` events that are QUEUED or RETRYING, due
-  // (next_attempt_at <= now), of endpoints that exist and are enabled, and not
-  // leased (lease ended before now); leases them until `lease_until`. Oldest due first.
-  virtual Result<std::vector<Event>> claim_due_events(TimePoint now, TimePoint lease_until,
-                                                      int limit) = 0;
+  // Claims up to request.limit events that are QUEUED or RETRYING, due
+  // (next_attempt_at <= now), of endpoints that exist and are enabled, not leased
+  // (lease ended), not of an excluded endpoint, and at most per_endpoint_limit of
+  // any one endpoint (fairness: a backlog of one endpoint does not fill the
+  // claim); leases them until request.lease_until. Oldest due first. The work is
+  // bounded: only the first scan_limit due events are looked at.
+  virtual Result<std::vector<Event>> claim_due_events(const ClaimRequest& request) = 0;
+  // Ends the lease of `event_id` without an attempt, so that a poller may claim
+  // it when due (a dispatcher that will not send it now). Asynchronous.
+  virtual void release_event(std::string_view event_id, StoreCallback done) = 0;
   // Appends the attempt, moves the event to record.new_status with its
   // next_attempt_at, sets attempt_count to the attempt's number and ends the lease;
-  // batched like insert_event.
+  // batched like insert_event. If the endpoint was deleted meanwhile, a pending
+  // status (QUEUED, RETRYING) becomes FAILED, as delete_endpoint made it.
   virtual void record_attempt(AttemptRecord record, StoreCallback done) = 0;
+
+  // --- replay (SPEC §6) ---
+  // An EXPIRED or FAILED event (DELIVERED too with `force`) goes back to QUEUED
+  // with next_attempt_at = now, a fresh cycle (cycle_base = attempt_count) and no
+  // lease; its attempts stay. NotFound when missing or foreign; FailedPrecondition
+  // when its status does not allow it. Returns the event without attempts.
+  virtual Result<Event> replay_event(std::string_view account_id, std::string_view event_id,
+                                     bool force, TimePoint now) = 0;
+  // The same for every event of the endpoint with `status` (EXPIRED or FAILED;
+  // DELIVERED is refused with InvalidArgument) created in [since, until); returns
+  // how many were replayed. NotFound for a missing, deleted or foreign endpoint.
+  virtual Result<int64_t> replay_events(std::string_view account_id,
+                                        std::string_view endpoint_id, EventStatus status,
+                                        std::optional<TimePoint> since,
+                                        std::optional<TimePoint> until, TimePoint now) = 0;
 
   // --- operations ---
   virtual Status ping() = 0;  // the store answers (readiness)

@@ -2,6 +2,7 @@
 // what only SQLite has (migrations, reopening, WAL, a second process).
 #include <thread>
 
+#include "store/sqlite/migrations.h"
 #include "store/sqlite_test_util.h"
 #include "store/store_contract.h"
 
@@ -76,6 +77,37 @@ TEST_F(SqliteStoreTest, ReopeningKeepsDataAndAppliesNothingTwice) {
   RawDb raw(path_);
   EXPECT_EQ(raw.scalar("SELECT count(*) FROM schema_migrations"),
             raw.scalar("SELECT max(version) FROM schema_migrations"));
+}
+
+TEST_F(SqliteStoreTest, Version1DatabaseIsUpgradedWithItsEventsInTheirFirstCycle) {
+  {
+    // As an older binary left it: only migration 0001, with an expired event.
+    auto db = sqlite::Connection::open(path_, sqlite::OpenOptions{});
+    ASSERT_TRUE(db) << db.status().to_string();
+    ASSERT_TRUE(sqlite::run_migrations(**db, sqlite::embedded_migrations().first(1), *logger_));
+  }
+  {
+    RawDb raw(path_);
+    ASSERT_TRUE(raw.exec(
+        "INSERT INTO accounts VALUES ('acct_1', 'acme', 'starter', 0);"
+        "INSERT INTO endpoints (id, account_id, url, description, enabled, secret, created_at,"
+        " updated_at) VALUES ('ep_1', 'acct_1', 'https://example.com/', '', 1, 'whsec_x', 0, 0);"
+        "INSERT INTO events (id, account_id, endpoint_id, status, payload, created_at,"
+        " attempt_count) VALUES ('evt_1', 'acct_1', 'ep_1', 'EXPIRED', x'7b7d', 1, 6);"));
+  }
+  auto store = open();
+  ASSERT_TRUE(store);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.scalar("SELECT max(version) FROM schema_migrations"), "2");
+  auto got = store->get_event("acct_1", "evt_1");
+  ASSERT_TRUE(got) << got.status().to_string();
+  EXPECT_EQ(got->status, EventStatus::kExpired);
+  EXPECT_EQ(got->attempt_count, 6);
+  EXPECT_EQ(got->cycle_base, 0);
+  EXPECT_FALSE(got->lease_until);
+  auto replayed = store->replay_event("acct_1", "evt_1", false, from_unix_micros(2));
+  ASSERT_TRUE(replayed) << replayed.status().to_string();
+  EXPECT_EQ(replayed->cycle_base, 6);
 }
 
 TEST_F(SqliteStoreTest, NewerSchemaVersionIsRefused) {

@@ -111,6 +111,22 @@ Event StoreContractTest::add_event(const Endpoint& endpoint, std::string payload
   return e;
 }
 
+Event StoreContractTest::add_event_in(const Endpoint& endpoint, EventStatus status, int attempts) {
+  Event e = add_event(endpoint);
+  if (status == EventStatus::kQueued) return e;
+  for (int n = 1; n <= attempts; ++n) {
+    const bool last = n == attempts;
+    const EventStatus now_in = last ? status : EventStatus::kRetrying;
+    std::optional<TimePoint> next;
+    if (now_in == EventStatus::kRetrying) next = tick() + std::chrono::seconds(60);
+    AttemptRecord r = failed_attempt(e.id, n, now_in, next);
+    if (now_in == EventStatus::kDelivered) r.attempt.status_code = 200;
+    Status st = record(std::move(r));
+    EXPECT_TRUE(st) << st.to_string();
+  }
+  return e;
+}
+
 Status StoreContractTest::insert_all(const std::vector<Event>& events) {
   struct Pending {
     std::mutex mu;
@@ -139,6 +155,13 @@ Status StoreContractTest::record(AttemptRecord record) {
   return result.get();
 }
 
+Status StoreContractTest::release(const std::string& event_id) {
+  auto done = std::make_shared<std::promise<Status>>();
+  auto result = done->get_future();
+  store().release_event(event_id, [done](Status st) { done->set_value(std::move(st)); });
+  return result.get();
+}
+
 AttemptRecord StoreContractTest::failed_attempt(const std::string& event_id, int number,
                                                 EventStatus status,
                                                 std::optional<TimePoint> next_attempt_at) {
@@ -156,7 +179,8 @@ AttemptRecord StoreContractTest::failed_attempt(const std::string& event_id, int
 }
 
 std::vector<std::string> StoreContractTest::claim(TimePoint now, int limit) {
-  auto claimed = store().claim_due_events(now, now + std::chrono::seconds(30), limit);
+  auto claimed = store().claim_due_events(
+      ClaimRequest{now, now + std::chrono::seconds(30), limit, 1000000, 4096, {}});
   EXPECT_TRUE(claimed) << claimed.status().to_string();
   return claimed ? ids_of(*claimed) : std::vector<std::string>{};
 }

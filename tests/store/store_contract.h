@@ -126,10 +126,15 @@ class StoreContractTest : public ::testing::TestWithParam<StoreBackend> {
   Status insert(Event event);
   Event add_event(const Endpoint& endpoint, std::string payload = R"({"event":"order.created"})",
                   std::optional<std::string> type = "order.created");
+  // An event of `endpoint` brought to `status` by `attempts` recorded attempts
+  // (none for QUEUED; the last one a 200 for DELIVERED, a 500 otherwise).
+  Event add_event_in(const Endpoint& endpoint, EventStatus status, int attempts = 1);
   // Submits every event at once (asynchronously), then waits for every callback;
   // the first error, if any.
   Status insert_all(const std::vector<Event>& events);
   Status record(AttemptRecord record);
+  // release_event, waiting for its callback.
+  Status release(const std::string& event_id);
   // A failed attempt (HTTP 500) numbered `number`, leaving the event in `status`.
   AttemptRecord failed_attempt(const std::string& event_id, int number, EventStatus status,
                                std::optional<TimePoint> next_attempt_at);

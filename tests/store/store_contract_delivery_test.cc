@@ -1,6 +1,7 @@
 // Contract: delivery work (store/store.h): claim_due_events with due times,
-// enabled flags, deletion and leases; record_attempt appending attempts and
-// moving the event along SPEC §6.
+// enabled flags, deletion and leases (taken at ingest or by a claim, ended by
+// release_event or an attempt); record_attempt appending attempts and moving the
+// event along SPEC §6; delete_endpoint failing the endpoint's pending events.
 #include <mutex>
 #include <set>
 #include <thread>
@@ -18,7 +19,8 @@ TEST_P(StoreContractTest, ClaimReturnsTheWholeEvent) {
   Event e = new_event(ep_a_, R"({"event":"x","data":"\u0000"})", "x");
   e.idempotency_key = "k1";
   ASSERT_TRUE(insert(e));
-  auto claimed = store().claim_due_events(clock_.now(), clock_.now() + seconds(30), 10);
+  auto claimed = store().claim_due_events(
+      ClaimRequest{clock_.now(), clock_.now() + seconds(30), 10, 1000000, 4096, {}});
   ASSERT_TRUE(claimed);
   ASSERT_EQ(claimed->size(), 1u);
   const Event& got = (*claimed)[0];
@@ -71,7 +73,44 @@ TEST_P(StoreContractTest, ClaimSkipsDeletedEndpoints) {
   Event live = add_event(ep_b_);
   ASSERT_TRUE(store().delete_endpoint(a_.id, ep_a_.id, tick()));
   EXPECT_THAT(claim(tick()), ElementsAre(live.id));
-  EXPECT_EQ(store().get_event(a_.id, orphan.id)->status, EventStatus::kQueued);
+  EXPECT_EQ(store().get_event(a_.id, orphan.id)->status, EventStatus::kFailed);
+}
+
+TEST_P(StoreContractTest, DeletingAnEndpointFailsItsPendingEventsOnly) {
+  Endpoint other = add_endpoint(a_.id);
+  Event queued = add_event(ep_a_);
+  Event retrying = add_event(ep_a_);
+  Event delivered = add_event(ep_a_);
+  Event expired = add_event(ep_a_);
+  Event elsewhere = add_event(other);
+  const TimePoint t0 = tick();
+  ASSERT_THAT(claim(t0),
+              ElementsAre(queued.id, retrying.id, delivered.id, expired.id, elsewhere.id));
+  ASSERT_TRUE(record(failed_attempt(retrying.id, 1, EventStatus::kRetrying, t0)));
+  ASSERT_THAT(claim(tick()), ElementsAre(retrying.id));  // leased again, mid-flight
+  AttemptRecord ok = failed_attempt(delivered.id, 1, EventStatus::kDelivered, std::nullopt);
+  ok.attempt.status_code = 200;
+  ASSERT_TRUE(record(ok));
+  ASSERT_TRUE(record(failed_attempt(expired.id, 6, EventStatus::kExpired, std::nullopt)));
+
+  ASSERT_TRUE(store().delete_endpoint(a_.id, ep_a_.id, tick()));
+  for (const Event* e : {&queued, &retrying}) {
+    auto got = store().get_event(a_.id, e->id);
+    ASSERT_TRUE(got) << got.status().to_string();
+    EXPECT_EQ(got->status, EventStatus::kFailed) << e->id;
+    EXPECT_FALSE(got->next_attempt_at) << e->id;
+    EXPECT_FALSE(got->lease_until) << e->id;
+  }
+  EXPECT_EQ(store().get_event(a_.id, retrying.id)->attempt_count, 1);
+  EXPECT_EQ(store().get_event(a_.id, delivered.id)->status, EventStatus::kDelivered);
+  auto still_expired = store().get_event(a_.id, expired.id);
+  ASSERT_TRUE(still_expired);
+  EXPECT_EQ(still_expired->status, EventStatus::kExpired);
+  EXPECT_EQ(still_expired->attempt_count, 6);
+  auto untouched = store().get_event(a_.id, elsewhere.id);
+  ASSERT_TRUE(untouched);
+  EXPECT_EQ(untouched->status, EventStatus::kQueued);
+  EXPECT_TRUE(untouched->lease_until);  // still claimed by its dispatcher
 }
 
 TEST_P(StoreContractTest, ClaimedEventIsNotClaimedAgainUntilItsLeaseEnds) {
@@ -85,6 +124,57 @@ TEST_P(StoreContractTest, ClaimedEventIsNotClaimedAgainUntilItsLeaseEnds) {
   EXPECT_THAT(claim(t0 + seconds(32)), IsEmpty());
 }
 
+TEST_P(StoreContractTest, EventLeasedAtIngestIsNotClaimedUntilItsLeaseEnds) {
+  Event e = new_event(ep_a_);
+  e.lease_until = e.created_at + seconds(10);  // its ingesting node dispatches it
+  ASSERT_TRUE(insert(e));
+  auto got = store().get_event(a_.id, e.id);
+  ASSERT_TRUE(got) << got.status().to_string();
+  EXPECT_EQ(got->lease_until, e.lease_until);
+  EXPECT_EQ(got->next_attempt_at, e.created_at);
+  EXPECT_EQ(got->cycle_base, 0);
+  auto listed = list_all(Filter(a_.id));
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].lease_until, e.lease_until);
+  EXPECT_EQ(listed[0].cycle_base, 0);
+
+  EXPECT_THAT(claim(e.created_at + seconds(1)), IsEmpty());
+  EXPECT_THAT(claim(*e.lease_until - std::chrono::milliseconds(1)), IsEmpty());
+  const TimePoint later = *e.lease_until + std::chrono::milliseconds(1);
+  auto claimed =
+      store().claim_due_events(ClaimRequest{later, later + seconds(30), 10, 1000000, 4096, {}});
+  ASSERT_TRUE(claimed) << claimed.status().to_string();
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ((*claimed)[0].id, e.id);
+  EXPECT_EQ((*claimed)[0].lease_until, later + seconds(30));  // the new lease
+  EXPECT_EQ((*claimed)[0].cycle_base, 0);
+}
+
+TEST_P(StoreContractTest, ReleaseEndsTheLeaseWithoutAnAttempt) {
+  Event at_ingest = new_event(ep_a_);
+  at_ingest.lease_until = at_ingest.created_at + seconds(60);
+  ASSERT_TRUE(insert(at_ingest));
+  Event claimed = add_event(ep_a_);
+  const TimePoint t0 = tick();
+  ASSERT_THAT(claim(t0), ElementsAre(claimed.id));
+  ASSERT_THAT(claim(t0), IsEmpty());
+
+  for (const Event* e : {&at_ingest, &claimed}) {
+    Status st = release(e->id);
+    EXPECT_TRUE(st) << st.to_string();
+    auto got = store().get_event(a_.id, e->id);
+    ASSERT_TRUE(got);
+    EXPECT_FALSE(got->lease_until);
+    EXPECT_EQ(got->status, EventStatus::kQueued);
+    EXPECT_EQ(got->attempt_count, 0);
+  }
+  EXPECT_THAT(claim(t0), ElementsAre(at_ingest.id, claimed.id));  // due, free at once
+}
+
+TEST_P(StoreContractTest, ReleaseOfUnknownEventIsNotFound) {
+  EXPECT_EQ(release(new_id(id_prefix::kEvent)).code(), StatusCode::kNotFound);
+}
+
 TEST_P(StoreContractTest, ConcurrentClaimersNeverShareAnEvent) {
   std::vector<Event> events;
   for (int i = 0; i < 100; ++i) events.push_back(new_event(i % 2 ? ep_a_ : ep_b_));
@@ -96,7 +186,8 @@ TEST_P(StoreContractTest, ConcurrentClaimersNeverShareAnEvent) {
   for (int t = 0; t < 4; ++t) {
     claimers.emplace_back([&] {
       for (;;) {
-        auto batch = store().claim_due_events(now, now + seconds(30), 7);
+        auto batch =
+            store().claim_due_events(ClaimRequest{now, now + seconds(30), 7, 1000000, 4096, {}});
         if (!batch || batch->empty()) return;
         std::lock_guard lock(mu);
         for (const auto& e : *batch) claimed.insert(e.id);
@@ -186,6 +277,45 @@ TEST_P(StoreContractTest, AttemptOfUnknownEventIsNotFound) {
   EXPECT_EQ(
       record(failed_attempt(new_id(id_prefix::kEvent), 1, EventStatus::kRetrying, tick())).code(),
       StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, ClaimSkipsExcludedEndpoints) {
+  Endpoint other = add_endpoint(a_.id);
+  Event skipped = add_event(ep_a_);
+  Event taken = add_event(other);
+  const TimePoint now = clock_.now() + seconds(1);
+  auto claimed =
+      store().claim_due_events(ClaimRequest{now, now + seconds(30), 10, 1000000, 4096, {ep_a_.id}});
+  ASSERT_TRUE(claimed);
+  EXPECT_THAT(ids_of(*claimed), ElementsAre(taken.id));
+  auto rest = store().claim_due_events(ClaimRequest{now, now + seconds(30), 10, 1000000, 4096, {}});
+  ASSERT_TRUE(rest);
+  EXPECT_THAT(ids_of(*rest), ElementsAre(skipped.id)) << "excluded, not leased";
+}
+
+TEST_P(StoreContractTest, AnAttemptRecordedAfterDeletionKeepsTheEventFailed) {
+  Event e = add_event(ep_a_);
+  ASSERT_EQ(claim(clock_.now() + seconds(1)).size(), 1u);  // in flight
+  ASSERT_TRUE(store().delete_endpoint(a_.id, ep_a_.id, tick()));
+  ASSERT_TRUE(record(failed_attempt(e.id, 1, EventStatus::kRetrying, tick() + seconds(60))));
+  auto got = store().get_event(a_.id, e.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, EventStatus::kFailed);
+  EXPECT_FALSE(got->next_attempt_at);
+  EXPECT_EQ(got->attempts.size(), 1u) << "the attempt itself is kept";
+}
+
+TEST_P(StoreContractTest, ClaimTakesAtMostPerEndpointLimitOfOneEndpoint) {
+  Endpoint quiet = add_endpoint(a_.id);
+  std::vector<Event> backlog;
+  for (int i = 0; i < 10; ++i) backlog.push_back(add_event(ep_a_));  // due first
+  Event other = add_event(quiet);
+  const TimePoint now = clock_.now() + seconds(1);
+  ClaimRequest r{now, now + seconds(30), 100, 3, 4096, {}};
+  auto claimed = store().claim_due_events(r);
+  ASSERT_TRUE(claimed);
+  EXPECT_THAT(ids_of(*claimed), ElementsAre(backlog[0].id, backlog[1].id, backlog[2].id, other.id))
+      << "a backlog does not crowd out another endpoint's due work";
 }
 
 }  // namespace

@@ -65,13 +65,28 @@ class FaultyStore final : public Store {
     return inner_->get_event(a, e);
   }
   Result<Page<Event>> list_events(const EventFilter& f) override { return inner_->list_events(f); }
-  Result<std::vector<Event>> claim_due_events(TimePoint now, TimePoint until, int limit) override {
+  Result<std::vector<Event>> claim_due_events(const ClaimRequest& r) override {
     if (down()) return fault();
-    return inner_->claim_due_events(now, until, limit);
+    return inner_->claim_due_events(r);
   }
   void record_attempt(AttemptRecord r, StoreCallback done) override {
     if (down()) return done(fault());
     inner_->record_attempt(std::move(r), std::move(done));
+  }
+  void release_event(std::string_view id, StoreCallback done) override {
+    if (down()) return done(fault());
+    inner_->release_event(id, std::move(done));
+  }
+  Result<Event> replay_event(std::string_view a, std::string_view e, bool force,
+                             TimePoint now) override {
+    if (down()) return fault();
+    return inner_->replay_event(a, e, force, now);
+  }
+  Result<int64_t> replay_events(std::string_view a, std::string_view ep, EventStatus s,
+                                std::optional<TimePoint> since, std::optional<TimePoint> until,
+                                TimePoint now) override {
+    if (down()) return fault();
+    return inner_->replay_events(a, ep, s, since, until, now);
   }
   Status ping() override { return down() ? fault() : inner_->ping(); }
   void flush() override { inner_->flush(); }

@@ -11,7 +11,8 @@
 
 namespace promptjang::testing {
 
-TestNode::TestNode() : db_path_(dir_.file("promptjang.db")), logger_(make_null_logger()) {
+TestNode::TestNode(const std::function<void(Config&)>& tweak)
+    : db_path_(dir_.file("promptjang.db")), logger_(make_null_logger()) {
   SqliteOptions options;
   options.path = db_path_;
   auto store = open_sqlite_store(options, *logger_);
@@ -21,6 +22,8 @@ TestNode::TestNode() : db_path_(dir_.file("promptjang.db")), logger_(make_null_l
   runtime_ = Runtime::with_store(std::move(faulty));
   Config config;
   config.listen = "127.0.0.1:0";
+  config.delivery = false;
+  if (tweak) tweak(config);
   auto node = Node::create(config, *runtime_, *logger_);
   if (!node) throw std::runtime_error(node.status().to_string());
   node_ = std::move(*node);

@@ -3,6 +3,7 @@
 // helpers that make tenants and endpoints the way a user would.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,7 +23,9 @@ struct Tenant {
 
 class TestNode {
  public:
-  TestNode();
+  // The API alone by default (config.delivery = false); `tweak` may turn the
+  // delivery engine on and set any other setting.
+  explicit TestNode(const std::function<void(Config&)>& tweak = {});
   ~TestNode();
 
   std::string url(const std::string& path) const;
@@ -43,6 +46,9 @@ class TestNode {
   FaultyStore* faulty_ = nullptr;
   std::unique_ptr<Runtime> runtime_;
   std::unique_ptr<Node> node_;
+
+ public:
+  Node& node() { return *node_; }
 };
 
 }  // namespace promptjang::testing

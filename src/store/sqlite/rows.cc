@@ -52,6 +52,8 @@ Event read_event(const Query& q) {
   e.next_attempt_at = q.opt_time(7);
   e.attempt_count = static_cast<int>(q.int64(8));
   e.idempotency_key = q.opt_text(9);
+  e.cycle_base = static_cast<int>(q.int64(10));
+  e.lease_until = q.opt_time(11);
   return e;
 }
 

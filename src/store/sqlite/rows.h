@@ -23,7 +23,7 @@ inline constexpr std::string_view kEndpointColumns =
     " previous_secret_expires_at, created_at, updated_at";
 inline constexpr std::string_view kEventColumns =
     "id, account_id, endpoint_id, event_type, status, payload, created_at,"
-    " next_attempt_at, attempt_count, idempotency_key";
+    " next_attempt_at, attempt_count, idempotency_key, cycle_base, lease_until";
 inline constexpr std::string_view kAttemptColumns =
     "event_id, number, started_at, duration_ms, status_code, error, response_headers,"
     " response_body, response_truncated";

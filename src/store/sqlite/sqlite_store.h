@@ -68,9 +68,15 @@ class SqliteStore final : public Store {
   Result<Event> get_event(std::string_view account_id, std::string_view event_id) override;
   Result<Page<Event>> list_events(const EventFilter& filter) override;
 
-  Result<std::vector<Event>> claim_due_events(TimePoint now, TimePoint lease_until,
-                                              int limit) override;
+  Result<std::vector<Event>> claim_due_events(const ClaimRequest& request) override;
+  void release_event(std::string_view event_id, StoreCallback done) override;
   void record_attempt(AttemptRecord record, StoreCallback done) override;
+
+  Result<Event> replay_event(std::string_view account_id, std::string_view event_id, bool force,
+                             TimePoint now) override;
+  Result<int64_t> replay_events(std::string_view account_id, std::string_view endpoint_id,
+                                EventStatus status, std::optional<TimePoint> since,
+                                std::optional<TimePoint> until, TimePoint now) override;
 
   Status ping() override;
   void flush() override;

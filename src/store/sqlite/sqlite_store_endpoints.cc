@@ -1,5 +1,6 @@
 // SqliteStore: endpoints. A deleted endpoint (deleted_at set) is NotFound to
-// every method here, but its row stays so that its events remain readable.
+// every method here, but its row stays so that its events remain readable;
+// deleting it fails its pending (QUEUED, RETRYING) events in the same transaction.
 #include <string>
 
 #include "core/ids.h"
@@ -83,11 +84,23 @@ Status SqliteStore::update_endpoint(const Endpoint& e) {
 
 Status SqliteStore::delete_endpoint(std::string_view account_id, std::string_view endpoint_id,
                                     TimePoint at) {
-  return writer_->run_sync([&](Connection& db) {
-    return sqlite::execute_one(db,
-                               "UPDATE endpoints SET deleted_at = ?1, updated_at = ?1"
-                               " WHERE id = ?2 AND account_id = ?3 AND deleted_at IS NULL",
-                               "endpoint " + std::string(endpoint_id), at, endpoint_id, account_id);
+  // One transaction: no poller can claim an event of the endpoint between the
+  // two statements, and a dispatcher's lease on one of them ends here.
+  return writer_->run_sync([&](Connection& db) -> Status {
+    PJ_RETURN_IF_ERROR(
+        sqlite::execute_one(db,
+                            "UPDATE endpoints SET deleted_at = ?1, updated_at = ?1"
+                            " WHERE id = ?2 AND account_id = ?3 AND deleted_at IS NULL",
+                            "endpoint " + std::string(endpoint_id), at, endpoint_id, account_id));
+    // Walks the endpoint's events (events_by_account_endpoint): deletion is rare.
+    return sqlite::with_context(
+        sqlite::execute(db,
+                        "UPDATE events SET status = 'FAILED', next_attempt_at = NULL,"
+                        " lease_until = NULL WHERE account_id = ? AND endpoint_id = ?"
+                        " AND status IN ('QUEUED', 'RETRYING')",
+                        account_id, endpoint_id)
+            .status(),
+        "fail the pending events of endpoint " + std::string(endpoint_id));
   });
 }
 

@@ -1,6 +1,7 @@
-// SqliteStore: events and their delivery (claims with leases, attempts).
-// insert_event and record_attempt are asynchronous and batched by the writer
-// (the ingest hot path); claim_due_events is one write transaction through it.
+// SqliteStore: events and their delivery (claims with leases, releases, attempts).
+// insert_event, release_event and record_attempt are asynchronous and batched by
+// the writer (the ingest hot path); claim_due_events is one write transaction
+// through it. Replay lives in sqlite_store_replay.cc.
 #include <algorithm>
 #include <string>
 #include <tuple>
@@ -19,16 +20,19 @@ using sqlite::Connection;
 void SqliteStore::insert_event(Event event, StoreCallback done) {
   writer_->submit(
       [event = std::move(event)](Connection& db) {
-        // A new event is QUEUED, due at once unless told otherwise.
+        // A new event is QUEUED in its first cycle, due at once unless told
+        // otherwise, and leased when its ingesting node dispatches it itself.
         Status st =
             sqlite::execute(
                 db,
                 "INSERT INTO events (id, account_id, endpoint_id, event_type, status, payload,"
-                " created_at, next_attempt_at, attempt_count, idempotency_key)"
-                " VALUES (?, ?, ?, ?, 'QUEUED', ?, ?, ?, 0, ?)",
+                " created_at, next_attempt_at, attempt_count, idempotency_key, cycle_base,"
+                " lease_until)"
+                " VALUES (?, ?, ?, ?, 'QUEUED', ?, ?, ?, 0, ?, 0, ?)",
                 event.id, event.account_id, event.endpoint_id, event.event_type,
                 sqlite::Blob{event.payload, /*borrowed=*/true}, event.created_at,
-                event.next_attempt_at.value_or(event.created_at), event.idempotency_key)
+                event.next_attempt_at.value_or(event.created_at), event.idempotency_key,
+                event.lease_until)
                 .status();
         if (!st) return sqlite::with_context(std::move(st), "insert event " + event.id);
         return st;
@@ -90,23 +94,36 @@ Result<Page<Event>> SqliteStore::list_events(const EventFilter& f) {
   return page;
 }
 
-Result<std::vector<Event>> SqliteStore::claim_due_events(TimePoint now, TimePoint lease_until,
-                                                         int limit) {
-  if (limit <= 0) return std::vector<Event>{};
-  // One statement, one write transaction: pick the due, unleased events of
-  // live enabled endpoints (events_due index) and lease them.
+Result<std::vector<Event>> SqliteStore::claim_due_events(const ClaimRequest& r) {
+  if (r.limit <= 0) return std::vector<Event>{};
+  // One statement, one write transaction: walk the first scan_limit due,
+  // unleased events of live enabled endpoints (events_due index, no sort), keep
+  // at most per_endpoint_limit of each endpoint, and lease the first `limit`.
   static const std::string kClaim =
       "UPDATE events SET lease_until = ?2 WHERE id IN ("
-      " SELECT e.id FROM events AS e JOIN endpoints AS p ON p.id = e.endpoint_id"
-      " WHERE e.status IN ('QUEUED', 'RETRYING') AND e.next_attempt_at <= ?1"
-      " AND (e.lease_until IS NULL OR e.lease_until <= ?1)"
-      " AND p.enabled = 1 AND p.deleted_at IS NULL"
-      " ORDER BY e.next_attempt_at, e.id LIMIT ?3)"
+      " SELECT id FROM ("
+      "  SELECT id, next_attempt_at AS due, ROW_NUMBER() OVER ("
+      "   PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS nth FROM ("
+      "   SELECT e.id, e.endpoint_id, e.next_attempt_at"
+      "   FROM events AS e JOIN endpoints AS p ON p.id = e.endpoint_id"
+      "   WHERE e.status IN ('QUEUED', 'RETRYING') AND e.next_attempt_at <= ?1"
+      "   AND (e.lease_until IS NULL OR e.lease_until <= ?1)"
+      "   AND p.enabled = 1 AND p.deleted_at IS NULL"
+      "   AND e.endpoint_id NOT IN (SELECT value FROM json_each(?4))"
+      "   ORDER BY e.next_attempt_at, e.id LIMIT ?6))"
+      " WHERE nth <= ?5 ORDER BY due, id LIMIT ?3)"
       " RETURNING " +
       std::string(sqlite::kEventColumns);
+  // The excluded endpoints travel as one JSON array parameter (ids are plain
+  // base32: nothing to escape).
+  std::string excluded = "[";
+  for (size_t i = 0; i < r.exclude_endpoints.size(); ++i)
+    excluded += (i ? ",\"" : "\"") + r.exclude_endpoints[i] + "\"";
+  excluded += "]";
   std::vector<Event> claimed;
   Status st = writer_->run_sync([&](Connection& db) -> Status {
-    auto rows = sqlite::query_all(db, kClaim, sqlite::read_event, now, lease_until, limit);
+    auto rows = sqlite::query_all(db, kClaim, sqlite::read_event, r.now, r.lease_until, r.limit,
+                                  excluded, r.per_endpoint_limit, r.scan_limit);
     if (!rows) return sqlite::with_context(rows.status(), "claim due events");
     claimed = std::move(*rows);
     return Status::ok();
@@ -117,6 +134,15 @@ Result<std::vector<Event>> SqliteStore::claim_due_events(TimePoint now, TimePoin
     return std::tie(a.next_attempt_at, a.id) < std::tie(b.next_attempt_at, b.id);
   });
   return claimed;
+}
+
+void SqliteStore::release_event(std::string_view event_id, StoreCallback done) {
+  writer_->submit(
+      [id = std::string(event_id)](Connection& db) {
+        return sqlite::execute_one(db, "UPDATE events SET lease_until = NULL WHERE id = ?",
+                                   "event " + id, id);
+      },
+      std::move(done));
 }
 
 void SqliteStore::record_attempt(AttemptRecord record, StoreCallback done) {
@@ -138,11 +164,21 @@ void SqliteStore::record_attempt(AttemptRecord record, StoreCallback done) {
                                                          " of event " + a.event_id);
         }
         // The attempt ends the lease: the event is free for its next due time.
-        return sqlite::execute_one(db,
-                                   "UPDATE events SET status = ?, next_attempt_at = ?,"
-                                   " attempt_count = ?, lease_until = NULL WHERE id = ?",
-                                   "event " + a.event_id, event_status_name(r.new_status),
-                                   r.next_attempt_at, a.number, a.event_id);
+        st = sqlite::execute_one(db,
+                                 "UPDATE events SET status = ?, next_attempt_at = ?,"
+                                 " attempt_count = ?, lease_until = NULL WHERE id = ?",
+                                 "event " + a.event_id, event_status_name(r.new_status),
+                                 r.next_attempt_at, a.number, a.event_id);
+        if (!st) return st;
+        // An endpoint deleted while the attempt was in flight failed its pending
+        // events: a retry must not bring this one back to life.
+        return sqlite::execute(db,
+                               "UPDATE events SET status = 'FAILED', next_attempt_at = NULL"
+                               " WHERE id = ? AND status IN ('QUEUED', 'RETRYING') AND"
+                               " endpoint_id IN (SELECT id FROM endpoints"
+                               " WHERE deleted_at IS NOT NULL)",
+                               a.event_id)
+            .status();
       },
       std::move(done));
 }

@@ -1,0 +1,128 @@
+// Dispatcher: turns stored events into delivery attempts (SPEC §5, §6).
+//
+// Work arrives two ways. The hot path: ingest hands over an event it just
+// stored, already leased to this node (submit): no polling. The slow path: a
+// poller claims due work from the store with a lease (claim_due_events) at
+// start-up (recovery), every poll_interval, and at the precise times of this
+// node's own retries (a timer heap of wake-ups within `horizon`). A retry waits
+// in the store with its next_attempt_at; memory holds only wake-up times and
+// the events about to be sent, so memory stays flat whatever the backlog.
+//
+// Fairness: in-flight attempts are capped per endpoint and in total, and each
+// endpoint holds at most `max_held_per_endpoint` events in memory; ready
+// endpoints are served round robin. A slow endpoint fills its own slots only.
+//
+// After an attempt, RetryPolicy decides the status; the attempt and the status
+// are written together (record_attempt, batched by the store's group commit).
+// A 410 disables the endpoint. Delivery is at least once: an event whose
+// attempt was never recorded is claimed again when its lease ends.
+//
+// Threads: one dispatcher thread (claims, starts attempts, disables endpoints);
+// results arrive on the HttpClient's thread and commits on the store's writer
+// thread; all shared state is guarded by mu_. No store call is made while mu_
+// is held.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <queue>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "delivery/http_client.h"
+#include "delivery/retry_policy.h"
+#include "store/store.h"
+
+namespace promptjang {
+
+struct DispatcherOptions {
+  RetrySchedule schedule = default_retry_schedule();
+  size_t max_in_flight = 512;
+  size_t max_in_flight_per_endpoint = 16;
+  size_t max_held_per_endpoint = 64;  // ready + in flight, per endpoint
+  size_t claim_batch = 256;
+  std::chrono::milliseconds lease{60000};  // > the longest attempt plus its wait
+  std::chrono::milliseconds poll_interval{1000};
+  std::chrono::milliseconds horizon{60000};  // retries sooner than this get a wake-up
+  std::chrono::milliseconds drain_timeout{20000};
+  std::string user_agent = "PromptJang";
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(DispatcherOptions options, Store& store, HttpClient& client, const Clock& clock,
+             Logger& logger);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Starts the thread; its first act is a claim (recovery after a restart).
+  void start();
+  // Stops starting attempts, waits (up to drain_timeout) for in-flight ones to
+  // be recorded, releases the leases of events it still holds, joins.
+  void stop();
+
+  // Hands over an event just stored and leased to this node (any thread).
+  void submit(Event event);
+  // Claims due work now (an endpoint was enabled, events were replayed).
+  void poke();
+
+  // For tests and metrics.
+  size_t in_flight() const;
+  size_t held() const;
+
+ private:
+  struct EndpointState {
+    std::deque<Event> ready;
+    size_t in_flight = 0;
+    size_t held = 0;  // ready + in flight
+    // Work of this endpoint was left in the store for want of room: claim again
+    // as soon as it has room.
+    bool overflowed = false;
+  };
+
+  void run();
+  void claim(TimePoint now);
+  // Pops one startable event (round robin), or returns false.
+  bool next_startable(Event& out);
+  void start_attempt(Event event);
+  void on_result(Event event, int attempt_number, OutboundResult result);
+  void on_recorded(const Event& event, const Decision& decision, const Status& status);
+  void disable_endpoints(std::vector<std::pair<std::string, std::string>> ids);
+  void forget(const Event& event);  // no longer held (mu_ held by caller)
+  // Endpoints holding more than half their cap: left out of claims. mu_ held.
+  std::vector<std::string> saturated_endpoints() const;
+
+  const DispatcherOptions options_;
+  Store& store_;
+  HttpClient& client_;
+  const Clock& clock_;
+  Logger& logger_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool running_ = false;   // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  bool poke_ = false;      // guarded by mu_: claim at the next turn
+  std::unordered_map<std::string, EndpointState> endpoints_;  // guarded by mu_
+  std::deque<std::string> round_robin_;                       // guarded by mu_
+  std::unordered_set<std::string> held_ids_;                  // guarded by mu_
+  size_t in_flight_ = 0;                                      // guarded by mu_
+  // Wake-ups for this node's retries, earliest first.
+  std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<>> wakeups_;  // mu_
+  // (account id, endpoint id) of 410 answers, disabled by the thread; guarded by mu_
+  std::vector<std::pair<std::string, std::string>> to_disable_;
+  size_t recording_ = 0;    // attempts answered, not yet committed; guarded by mu_
+  bool work_ = false;       // something changed since the thread last looked; mu_
+  bool abandoned_ = false;  // drain timed out: late results are not recorded; mu_
+  std::thread thread_;
+};
+
+}  // namespace promptjang
