@@ -1,6 +1,7 @@
 // ApiHandler; see api_handler.h.
 #include "api/api_handler.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "api/errors.h"
@@ -19,6 +20,7 @@ ApiHandler::ApiHandler(ApiContext ctx) : ctx_(std::move(ctx)) {
   add_endpoint_routes(router_, ctx_);
   add_api_key_routes(router_, ctx_);
   add_replay_routes(router_, ctx_);
+  add_account_routes(router_, ctx_);
 }
 
 std::variant<size_t, HttpResponse> ApiHandler::preflight(const HttpRequest& head) {
@@ -28,6 +30,17 @@ std::variant<size_t, HttpResponse> ApiHandler::preflight(const HttpRequest& head
     if (principal.status().code() == StatusCode::kUnauthenticated)
       return error_response(401, "unauthorized", principal.status().message());
     return status_response(principal.status());
+  }
+  if (ctx_.rate_limiter) {
+    auto d = ctx_.rate_limiter->take(principal->key_id);
+    if (!d.allowed) {
+      auto secs = std::max<int64_t>(1, (d.retry_after.count() + 999) / 1000);
+      HttpResponse r = error_response(
+          429, "rate_limited",
+          "too many requests for this API key; retry in " + std::to_string(secs) + " s");
+      r.headers.add("Retry-After", std::to_string(secs));
+      return r;
+    }
   }
   if (head.method == "POST" && starts_with(head.path, "/api/v1/e/"))
     return static_cast<size_t>(ingest_body_limit(ctx_, *principal));

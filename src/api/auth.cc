@@ -68,4 +68,11 @@ void KeyCache::invalidate(std::string_view key_id) {
   std::erase_if(by_hash_, [&](const auto& kv) { return kv.second.principal.key_id == key_id; });
 }
 
+void KeyCache::invalidate_account(std::string_view account_id) {
+  std::lock_guard lock(mu_);
+  ++generation_;
+  std::erase_if(by_hash_,
+                [&](const auto& kv) { return kv.second.principal.account.id == account_id; });
+}
+
 }  // namespace promptjang

@@ -40,6 +40,8 @@ class KeyCache {
 
   // Forgets every cached entry of `key_id` (after its revocation).
   void invalidate(std::string_view key_id);
+  // Forgets every cached entry of the account (after its plan changed).
+  void invalidate_account(std::string_view account_id);
 
  private:
   struct Entry {

@@ -10,6 +10,7 @@
 #include "api/router.h"
 #include "core/log.h"
 #include "service/deps.h"
+#include "usage/rate_limiter.h"
 
 namespace promptjang {
 
@@ -29,6 +30,7 @@ struct ApiContext {
   KeyCache& keys;
   Logger& logger;
   DeliveryHooks delivery;
+  RateLimiter* rate_limiter = nullptr;  // per API key; null = no limit
 };
 
 using AuthedHandler =
@@ -55,5 +57,6 @@ void add_endpoint_routes(Router& router, ApiContext& ctx);
 void add_api_key_routes(Router& router, ApiContext& ctx);
 void add_health_routes(Router& router, ApiContext& ctx);
 void add_replay_routes(Router& router, ApiContext& ctx);
+void add_account_routes(Router& router, ApiContext& ctx);
 
 }  // namespace promptjang

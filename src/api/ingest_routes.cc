@@ -52,56 +52,101 @@ int64_t ingest_body_limit(const ApiContext& ctx, const Principal& p) {
   return plan ? plan->max_payload_bytes : 0;
 }
 
+namespace {
+
+// An Idempotency-Key is 1 to 255 printable ASCII characters.
+bool valid_idempotency_key(std::string_view k) {
+  if (k.empty() || k.size() > 255) return false;
+  for (unsigned char c : k)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
+HttpResponse accepted(int status, std::string_view id, std::string_view event_status) {
+  HttpResponse r;
+  r.status = status;
+  r.body = "{\"id\":\"" + std::string(id) + "\",\"status\":\"" + std::string(event_status) + "\"}";
+  return r;
+}
+
+// A repeat of an Idempotency-Key: 200 with the original event, nothing stored.
+HttpResponse replayed(ApiContext& ctx, const Event& attempted) {
+  auto original = ctx.deps.store.find_event_by_idempotency_key(
+      attempted.account_id, attempted.endpoint_id, *attempted.idempotency_key,
+      attempted.created_at - std::chrono::duration_cast<Micros>(kIdempotencyWindow));
+  if (!original) return status_response(original.status());
+  HttpResponse r = accepted(200, original->id, event_status_name(original->status));
+  r.headers.add("Idempotent-Replayed", "true");
+  return r;
+}
+
+void ingest(ApiContext& ctx, const Principal& p, HttpRequest& req, std::string_view endpoint_id,
+            Respond respond) {
+  if (!is_well_formed_id(endpoint_id, id_prefix::kEndpoint))
+    return respond(error_response(404, "endpoint_not_found", "no such endpoint"));
+  auto endpoint = ctx.deps.store.get_endpoint(p.account.id, endpoint_id);
+  if (!endpoint)
+    return respond(error_for(endpoint.status(), "endpoint_not_found", "no such endpoint"));
+  if (auto ct = req.headers.get("Content-Type"); ct && !is_json_media_type(*ct))
+    return respond(
+        error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+  int64_t limit = ingest_body_limit(ctx, p);
+  if (static_cast<int64_t>(req.body.size()) > limit) return respond(too_large(limit));
+  std::optional<std::string> key;
+  if (auto k = req.headers.get("Idempotency-Key")) {
+    if (!valid_idempotency_key(*k))
+      return respond(error_response(400, "invalid_request",
+                                    "Idempotency-Key must be 1 to 255 printable ASCII characters"));
+    key = std::string(*k);
+  }
+  auto type = validate_payload(req.body);
+  if (!type) return respond(error_response(400, "invalid_json", type.status().message()));
+
+  Event e;
+  e.id = ctx.deps.ids.next(id_prefix::kEvent);
+  e.account_id = p.account.id;
+  e.endpoint_id = std::string(endpoint_id);
+  e.event_type = std::move(*type);
+  e.status = EventStatus::kQueued;
+  e.payload = std::move(req.body);
+  e.created_at = ctx.deps.clock.now();
+  e.next_attempt_at = e.created_at;
+  e.idempotency_key = std::move(key);
+  // Handed to this node's dispatcher after the commit, so leased to it: no
+  // poller (here or on another node) takes it meanwhile.
+  std::optional<Event> hand_off;
+  if (ctx.delivery.hand_off && endpoint->enabled) {
+    e.lease_until = e.created_at + ctx.delivery.lease;
+    hand_off = e;
+  }
+  // What a duplicate needs to find its original (the payload stays behind).
+  Event meta;
+  meta.account_id = e.account_id;
+  meta.endpoint_id = e.endpoint_id;
+  meta.created_at = e.created_at;
+  meta.idempotency_key = e.idempotency_key;
+  std::string id = e.id;
+  ctx.deps.store.insert_event(
+      std::move(e), [id = std::move(id), respond = std::move(respond), &ctx,
+                     hand_off = std::move(hand_off), meta = std::move(meta)](Status s) mutable {
+        if (s.code() == StatusCode::kAlreadyExists && meta.idempotency_key)
+          return respond(replayed(ctx, meta));
+        if (!s.is_ok()) {
+          ctx.logger.error("ingest: event {} not stored: {}", id, s.to_string());
+          return respond(status_response(s));
+        }
+        respond(accepted(202, id, "QUEUED"));
+        if (hand_off) ctx.delivery.hand_off(std::move(*hand_off));
+      });
+}
+
+}  // namespace
+
 void add_ingest_routes(Router& router, ApiContext& ctx) {
   router.add(
       "POST", "/api/v1/e/{endpoint_id}",
       authed(ctx, [&ctx](const Principal& p, HttpRequest& req, const PathParams& params,
-                         Respond respond) {
-        std::string_view endpoint_id = params[0];
-        if (!is_well_formed_id(endpoint_id, id_prefix::kEndpoint))
-          return respond(error_response(404, "endpoint_not_found", "no such endpoint"));
-        auto endpoint = ctx.deps.store.get_endpoint(p.account.id, endpoint_id);
-        if (!endpoint)
-          return respond(error_for(endpoint.status(), "endpoint_not_found", "no such endpoint"));
-        if (auto ct = req.headers.get("Content-Type"); ct && !is_json_media_type(*ct))
-          return respond(error_response(415, "unsupported_media_type",
-                                        "Content-Type must be application/json"));
-        int64_t limit = ingest_body_limit(ctx, p);
-        if (static_cast<int64_t>(req.body.size()) > limit) return respond(too_large(limit));
-        auto type = validate_payload(req.body);
-        if (!type) return respond(error_response(400, "invalid_json", type.status().message()));
-
-        Event e;
-        e.id = ctx.deps.ids.next(id_prefix::kEvent);
-        e.account_id = p.account.id;
-        e.endpoint_id = std::string(endpoint_id);
-        e.event_type = std::move(*type);
-        e.status = EventStatus::kQueued;
-        e.payload = std::move(req.body);
-        e.created_at = ctx.deps.clock.now();
-        e.next_attempt_at = e.created_at;
-        // Handed to this node's dispatcher after the commit, so leased to it: no
-        // poller (here or on another node) takes it meanwhile.
-        std::optional<Event> hand_off;
-        if (ctx.delivery.hand_off && endpoint->enabled) {
-          e.lease_until = e.created_at + ctx.delivery.lease;
-          hand_off = e;
-        }
-        std::string id = e.id;
-        ctx.deps.store.insert_event(
-            std::move(e), [id = std::move(id), respond = std::move(respond), &ctx,
-                           hand_off = std::move(hand_off)](Status s) mutable {
-              if (!s.is_ok()) {
-                ctx.logger.error("ingest: event {} not stored: {}", id, s.to_string());
-                return respond(status_response(s));
-              }
-              HttpResponse r;
-              r.status = 202;
-              r.body = "{\"id\":\"" + id + "\",\"status\":\"QUEUED\"}";
-              respond(std::move(r));
-              if (hand_off) ctx.delivery.hand_off(std::move(*hand_off));
-            });
-      }));
+                         Respond respond) { ingest(ctx, p, req, params[0], std::move(respond)); }));
 }
 
 }  // namespace promptjang

@@ -24,10 +24,13 @@ struct Config {
   std::string log_level = "info";
   int io_threads = 2;
   size_t max_connections = 10000;
-  bool bootstrap = true;  // create an account, owner and key on first start
-  bool delivery = true;   // false: serve the API only (another node delivers)
-  size_t max_in_flight = 512;               // concurrent delivery attempts, in total
-  size_t max_in_flight_per_endpoint = 16;   // ... and per endpoint
+  bool bootstrap = true;                   // create an account, owner and key on first start
+  bool delivery = true;                    // false: serve the API only (another node delivers)
+  size_t max_in_flight = 512;              // concurrent delivery attempts, in total
+  size_t max_in_flight_per_endpoint = 16;  // ... and per endpoint
+  double rate_limit = 0;                   // requests per second per API key; 0 = off
+  double rate_limit_burst = 0;             // bucket size; 0 = one second's worth
+  bool retention = true;                   // run the retention sweeper
 };
 
 struct HostPort {

@@ -46,8 +46,15 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
     hooks.wake = [d] { d->poke(); };
     hooks.lease = std::chrono::duration_cast<Micros>(options.lease);
   }
-  node->handler_ = std::make_unique<ApiHandler>(
-      ApiContext{runtime.deps(), *node->keys_, logger, std::move(hooks)});
+  if (config.rate_limit > 0) {
+    double burst = config.rate_limit_burst > 0 ? config.rate_limit_burst : config.rate_limit;
+    node->rate_limiter_ = std::make_unique<RateLimiter>(runtime.clock(), config.rate_limit, burst);
+  }
+  if (config.retention)
+    node->sweeper_ = std::make_unique<RetentionSweeper>(runtime.store(), runtime.plans(),
+                                                        runtime.clock(), logger, SweeperOptions{});
+  node->handler_ = std::make_unique<ApiHandler>(ApiContext{
+      runtime.deps(), *node->keys_, logger, std::move(hooks), node->rate_limiter_.get()});
   ServerOptions options;
   options.host = listen->host == "localhost" ? "127.0.0.1" : listen->host;
   options.port = listen->port;
@@ -62,6 +69,7 @@ Node::~Node() { stop(); }
 Status Node::start() {
   PJ_RETURN_IF_ERROR(server_->start());
   if (dispatcher_) dispatcher_->start();
+  if (sweeper_) sweeper_->start();
   running_ = true;
   logger_.info("listening on port {}", server_->port());
   return Status::ok();
@@ -72,6 +80,7 @@ void Node::stop() {
   running_ = false;
   logger_.info("shutting down: draining requests");
   server_->stop();
+  if (sweeper_) sweeper_->stop();
   if (dispatcher_) dispatcher_->stop();
   client_.reset();
   runtime_.store().flush();

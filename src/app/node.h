@@ -18,6 +18,8 @@
 #include "core/log.h"
 #include "delivery/curl_client.h"
 #include "delivery/dispatcher.h"
+#include "usage/rate_limiter.h"
+#include "usage/retention_sweeper.h"
 
 namespace promptjang {
 
@@ -38,8 +40,10 @@ class Node {
   Runtime& runtime_;
   Logger& logger_;
   std::unique_ptr<KeyCache> keys_;
-  std::unique_ptr<CurlHttpClient> client_;   // null with --no-delivery
-  std::unique_ptr<Dispatcher> dispatcher_;   // null with --no-delivery
+  std::unique_ptr<CurlHttpClient> client_;     // null with --no-delivery
+  std::unique_ptr<Dispatcher> dispatcher_;     // null with --no-delivery
+  std::unique_ptr<RateLimiter> rate_limiter_;  // null without --rate-limit
+  std::unique_ptr<RetentionSweeper> sweeper_;  // null when retention is off
   std::unique_ptr<ApiHandler> handler_;
   std::unique_ptr<HttpServer> server_;
   bool running_ = false;

@@ -29,6 +29,7 @@ class Runtime {
   ServiceDeps deps() { return ServiceDeps{*store_, clock_, random_, ids_, plans_}; }
   Store& store() { return *store_; }
   const Clock& clock() const { return clock_; }
+  const std::vector<Plan>& plans() const { return plans_; }
 
  private:
   Runtime() = default;

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "core/log.h"
 #include "service/accounts.h"
+#include "usage/billing.h"
 
 namespace promptjang {
 namespace {
@@ -75,6 +76,50 @@ int run_user_create(const std::string& database, const std::string& account_id,
     } else {
       std::cout << "created user " << u->record.id << " <" << u->record.email << ">\n";
       if (!password) std::cout << "generated password (shown only now): " << u->password << "\n";
+    }
+    return 0;
+  });
+}
+
+int run_account_set_plan(const std::string& database, const std::string& account_id,
+                         const std::string& plan, OutputOptions out) {
+  return with_runtime(database, [&](Runtime& rt) {
+    if (!find_plan(rt.plans(), plan))
+      return fail(invalid_argument("unknown plan '" + plan + "' (starter or pro)"));
+    Status s = rt.store().set_account_plan(account_id, plan);
+    if (!s) return fail(s);
+    if (out.json)
+      std::cout << boost::json::serialize(boost::json::object{{"id", account_id}, {"plan", plan}})
+                << "\n";
+    else
+      std::cout << "account " << account_id << " is now on plan " << plan << "\n";
+    return 0;
+  });
+}
+
+int run_usage(const std::string& database, const std::string& account_id, const std::string& month,
+              OutputOptions out) {
+  return with_runtime(database, [&](Runtime& rt) {
+    std::string m = month.empty() ? month_of(rt.clock().now()) : month;
+    if (!month_bounds(m)) return fail(invalid_argument("--month must be YYYY-MM"));
+    auto account = rt.store().get_account(account_id);
+    if (!account) return fail(account.status());
+    auto r = account_usage(rt.store(), rt.plans(), *account, m);
+    if (!r) return fail(r.status());
+    if (out.json) {
+      std::cout << boost::json::serialize(boost::json::object{{"account", account_id},
+                                                              {"plan", r->plan},
+                                                              {"period", r->period},
+                                                              {"events", r->events},
+                                                              {"included", r->included},
+                                                              {"overage_units", r->overage_units},
+                                                              {"cost_cents", r->cost_cents}})
+                << "\n";
+    } else {
+      std::cout << account_id << " " << r->period << ": " << r->events << " events of "
+                << r->included << " included (plan " << r->plan << "), " << r->overage_units
+                << " overage units of 100,000, cost $" << r->cost_cents / 100 << "."
+                << (r->cost_cents % 100 < 10 ? "0" : "") << r->cost_cents % 100 << "\n";
     }
     return 0;
   });

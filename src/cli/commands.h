@@ -17,6 +17,11 @@ struct OutputOptions {
 int run_serve(const Config& config);
 int run_account_create(const std::string& database, const std::string& name,
                        const std::string& plan, OutputOptions out);
+int run_account_set_plan(const std::string& database, const std::string& account_id,
+                         const std::string& plan, OutputOptions out);
+// `month` empty: this month (UTC).
+int run_usage(const std::string& database, const std::string& account_id, const std::string& month,
+              OutputOptions out);
 int run_api_key_create(const std::string& database, const std::string& account_id,
                        const std::string& name, OutputOptions out);
 int run_user_create(const std::string& database, const std::string& account_id,

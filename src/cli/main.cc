@@ -70,6 +70,19 @@ int main(int argc, char** argv) {
                    "Concurrent delivery attempts per endpoint")
       ->envname("PROMPTJANG_MAX_IN_FLIGHT_PER_ENDPOINT")
       ->capture_default_str();
+  serve
+      ->add_option("--rate-limit", config.rate_limit,
+                   "Requests per second per API key (0 = no limit)")
+      ->envname("PROMPTJANG_RATE_LIMIT")
+      ->capture_default_str();
+  serve
+      ->add_option("--rate-limit-burst", config.rate_limit_burst,
+                   "Burst per API key (0 = one second's worth)")
+      ->envname("PROMPTJANG_RATE_LIMIT_BURST")
+      ->capture_default_str();
+  bool no_retention = false;
+  serve->add_flag("--no-retention", no_retention, "Do not delete events past their retention")
+      ->envname("PROMPTJANG_NO_RETENTION");
   bool no_bootstrap = false;
   serve
       ->add_flag("--no-bootstrap", no_bootstrap,
@@ -87,6 +100,18 @@ int main(int argc, char** argv) {
   account_create->add_option("--plan", plan, "starter or pro")->capture_default_str();
   database_option(account_create, database);
   account_create->add_flag("--json", json, "Print one JSON object");
+  CLI::App* account_plan = account->add_subcommand("set-plan", "Change an account's plan");
+  account_plan->add_option("--account", account_id, "Account id (acct_...)")->required();
+  account_plan->add_option("--plan", plan, "starter or pro")->required();
+  database_option(account_plan, database);
+  account_plan->add_flag("--json", json, "Print one JSON object");
+
+  std::string month;
+  CLI::App* usage = app.add_subcommand("usage", "An account's usage and cost for a month");
+  usage->add_option("--account", account_id, "Account id (acct_...)")->required();
+  usage->add_option("--month", month, "YYYY-MM (default: this month, UTC)");
+  database_option(usage, database);
+  usage->add_flag("--json", json, "Print one JSON object");
 
   CLI::App* key = app.add_subcommand("api-key", "Manage API keys")->require_subcommand(1);
   CLI::App* key_create = key->add_subcommand("create", "Create an API key (shown once)");
@@ -141,11 +166,14 @@ int main(int argc, char** argv) {
   promptjang::OutputOptions out{json};
   if (*serve) {
     config.bootstrap = !no_bootstrap;
+    config.retention = !no_retention;
     config.delivery = !no_delivery;
     return promptjang::run_serve(config);
   }
   if (*listen) return promptjang::run_listen(listen_flags);
   if (*account_create) return promptjang::run_account_create(database, name, plan, out);
+  if (*account_plan) return promptjang::run_account_set_plan(database, account_id, plan, out);
+  if (*usage) return promptjang::run_usage(database, account_id, month, out);
   if (*key_create) return promptjang::run_api_key_create(database, account_id, name, out);
   if (*user_create) return promptjang::run_user_create(database, account_id, email, password, out);
   return 2;

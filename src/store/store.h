@@ -68,12 +68,17 @@ struct ClaimRequest {
 
 using StoreCallback = std::function<void(Status)>;
 
+// How long an Idempotency-Key holds for one endpoint (SPEC §4).
+inline constexpr auto kIdempotencyWindow = std::chrono::hours(24);
+
 class Store {
  public:
   virtual ~Store() = default;
 
   // --- accounts and users ---
   virtual Status create_account(const Account& account) = 0;
+  // NotFound for an unknown account. The plan name is not checked here.
+  virtual Status set_account_plan(std::string_view account_id, std::string_view plan) = 0;
   virtual Result<Account> get_account(std::string_view account_id) = 0;
   virtual Result<int64_t> count_accounts() = 0;
   virtual Status create_user(const User& user) = 0;  // AlreadyExists when the email is taken
@@ -112,7 +117,19 @@ class Store {
   // and lease_until); `done` runs after the commit that holds it (or with the
   // error that kept it out). This is the ingest hot path: the ingesting node
   // leases the event to its own dispatcher, so no poller takes it meanwhile.
+  // In the same transaction the event is counted in its account's usage for the
+  // UTC month of created_at (no count without an event, no event without a count).
+  // With event.idempotency_key set: when an event of the same endpoint with the
+  // same key was created within kIdempotencyWindow before event.created_at,
+  // nothing is stored or counted and `done` gets AlreadyExists (read the original
+  // with find_event_by_idempotency_key). Atomic: of concurrent duplicates exactly
+  // one is stored.
   virtual void insert_event(Event event, StoreCallback done) = 0;
+  // The newest event of the endpoint with `key` created at or after `since`,
+  // without attempts; NotFound when none.
+  virtual Result<Event> find_event_by_idempotency_key(std::string_view account_id,
+                                                      std::string_view endpoint_id,
+                                                      std::string_view key, TimePoint since) = 0;
   // With its attempts, oldest first.
   virtual Result<Event> get_event(std::string_view account_id, std::string_view event_id) = 0;
   // Newest first, without attempts.
@@ -145,10 +162,18 @@ class Store {
   // The same for every event of the endpoint with `status` (EXPIRED or FAILED;
   // DELIVERED is refused with InvalidArgument) created in [since, until); returns
   // how many were replayed. NotFound for a missing, deleted or foreign endpoint.
-  virtual Result<int64_t> replay_events(std::string_view account_id,
-                                        std::string_view endpoint_id, EventStatus status,
-                                        std::optional<TimePoint> since,
+  virtual Result<int64_t> replay_events(std::string_view account_id, std::string_view endpoint_id,
+                                        EventStatus status, std::optional<TimePoint> since,
                                         std::optional<TimePoint> until, TimePoint now) = 0;
+
+  // --- usage and retention (SPEC §1) ---
+  // Events counted for the account in `month` ("YYYY-MM", UTC); 0 when none.
+  virtual Result<int64_t> count_usage(std::string_view account_id, std::string_view month) = 0;
+  // Deletes up to `limit` events (and their attempts) of accounts on `plan`
+  // created before `cutoff`, oldest first; returns how many. One short write
+  // transaction per call, so ingest is never held up for long.
+  virtual Result<int64_t> delete_events_before(std::string_view plan, TimePoint cutoff,
+                                               int limit) = 0;
 
   // --- operations ---
   virtual Status ping() = 0;  // the store answers (readiness)

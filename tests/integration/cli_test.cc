@@ -70,6 +70,32 @@ TEST_F(CliTest, AdminCommandsWorkWhileTheServerRuns) {
   EXPECT_NE(server.err().find("stopped"), std::string::npos);
 }
 
+TEST_F(CliTest, PlanAndUsageCommands) {
+  auto account = pj_json({"account", "create", "--name", "Acme", "--json", "--database", db});
+  std::string id(account.at("id").as_string());
+  auto usage = pj_json({"usage", "--account", id, "--json", "--database", db});
+  EXPECT_EQ(usage.at("plan").as_string(), "starter");
+  EXPECT_EQ(usage.at("events").as_int64(), 0);
+  EXPECT_EQ(usage.at("cost_cents").as_int64(), 2900);
+  auto changed = pj_json(
+      {"account", "set-plan", "--account", id, "--plan", "pro", "--json", "--database", db});
+  EXPECT_EQ(changed.at("plan").as_string(), "pro");
+  usage = pj_json({"usage", "--account", id, "--month", "2026-01", "--json", "--database", db});
+  EXPECT_EQ(usage.at("plan").as_string(), "pro");
+  EXPECT_EQ(usage.at("period").as_string(), "2026-01");
+  EXPECT_EQ(usage.at("cost_cents").as_int64(), 6900);
+  auto text = pj({"usage", "--account", id, "--database", db});
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("$69.00"), std::string::npos) << text.out;
+  EXPECT_NE(
+      pj({"account", "set-plan", "--account", id, "--plan", "free", "--database", db}).exit_code,
+      0);
+  EXPECT_NE(pj({"account", "set-plan", "--account", "acct_nope", "--plan", "pro", "--database", db})
+                .exit_code,
+            0);
+  EXPECT_NE(pj({"usage", "--account", id, "--month", "2026-13", "--database", db}).exit_code, 0);
+}
+
 TEST_F(CliTest, SecondStartDoesNotBootstrapAgain) {
   {
     ChildProcess s({promptjang_binary(), "serve", "--listen", "127.0.0.1:0", "--database", db},

@@ -98,7 +98,8 @@ TEST_F(SqliteStoreTest, Version1DatabaseIsUpgradedWithItsEventsInTheirFirstCycle
   auto store = open();
   ASSERT_TRUE(store);
   RawDb raw(path_);
-  EXPECT_EQ(raw.scalar("SELECT max(version) FROM schema_migrations"), "2");
+  EXPECT_EQ(raw.scalar("SELECT max(version) FROM schema_migrations"),
+            std::to_string(sqlite::embedded_migrations().size()));
   auto got = store->get_event("acct_1", "evt_1");
   ASSERT_TRUE(got) << got.status().to_string();
   EXPECT_EQ(got->status, EventStatus::kExpired);

@@ -76,6 +76,22 @@ class RawDb {
     sqlite3_finalize(stmt);
     return out;
   }
+  // The EXPLAIN QUERY PLAN of `sql`: one line per step ("SEARCH events USING ...").
+  std::string query_plan(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    std::string plan;
+    const std::string explain = "EXPLAIN QUERY PLAN " + sql;
+    if (sqlite3_prepare_v2(db_, explain.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << explain << ": " << sqlite3_errmsg(db_);
+      return plan;
+    }
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      const auto* detail = sqlite3_column_text(stmt, 3);
+      if (detail) plan += reinterpret_cast<const char*>(detail) + std::string("\n");
+    }
+    sqlite3_finalize(stmt);
+    return plan;
+  }
 
  private:
   sqlite3* db_ = nullptr;

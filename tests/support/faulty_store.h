@@ -20,6 +20,21 @@ class FaultyStore final : public Store {
   Status create_account(const Account& a) override {
     return down() ? fault() : inner_->create_account(a);
   }
+  Status set_account_plan(std::string_view a, std::string_view plan) override {
+    return down() ? fault() : inner_->set_account_plan(a, plan);
+  }
+  Result<Event> find_event_by_idempotency_key(std::string_view a, std::string_view ep,
+                                              std::string_view key, TimePoint since) override {
+    return inner_->find_event_by_idempotency_key(a, ep, key, since);
+  }
+  Result<int64_t> count_usage(std::string_view a, std::string_view month) override {
+    return inner_->count_usage(a, month);
+  }
+  Result<int64_t> delete_events_before(std::string_view plan, TimePoint cutoff,
+                                       int limit) override {
+    if (down()) return fault();
+    return inner_->delete_events_before(plan, cutoff, limit);
+  }
   Result<Account> get_account(std::string_view id) override { return inner_->get_account(id); }
   Result<int64_t> count_accounts() override { return inner_->count_accounts(); }
   Status create_user(const User& u) override { return down() ? fault() : inner_->create_user(u); }

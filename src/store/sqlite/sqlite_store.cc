@@ -1,6 +1,6 @@
 // SqliteStore: opening (pragmas, migrations, the writer and the reader pool),
 // shutdown and the operational methods; see sqlite_store.h. The Store methods
-// live in sqlite_store_{accounts,endpoints,events,replay}.cc.
+// live in sqlite_store_{accounts,endpoints,events,replay,usage}.cc.
 #include "sqlite_store.h"
 
 #include <utility>

@@ -43,6 +43,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   Status create_account(const Account& account) override;
+  Status set_account_plan(std::string_view account_id, std::string_view plan) override;
   Result<Account> get_account(std::string_view account_id) override;
   Result<int64_t> count_accounts() override;
   Status create_user(const User& user) override;
@@ -65,6 +66,9 @@ class SqliteStore final : public Store {
                          TimePoint at) override;
 
   void insert_event(Event event, StoreCallback done) override;
+  Result<Event> find_event_by_idempotency_key(std::string_view account_id,
+                                              std::string_view endpoint_id, std::string_view key,
+                                              TimePoint since) override;
   Result<Event> get_event(std::string_view account_id, std::string_view event_id) override;
   Result<Page<Event>> list_events(const EventFilter& filter) override;
 
@@ -77,6 +81,9 @@ class SqliteStore final : public Store {
   Result<int64_t> replay_events(std::string_view account_id, std::string_view endpoint_id,
                                 EventStatus status, std::optional<TimePoint> since,
                                 std::optional<TimePoint> until, TimePoint now) override;
+
+  Result<int64_t> count_usage(std::string_view account_id, std::string_view month) override;
+  Result<int64_t> delete_events_before(std::string_view plan, TimePoint cutoff, int limit) override;
 
   Status ping() override;
   void flush() override;

@@ -37,6 +37,13 @@ Status SqliteStore::create_account(const Account& account) {
   });
 }
 
+Status SqliteStore::set_account_plan(std::string_view account_id, std::string_view plan) {
+  return writer_->run_sync([&](Connection& db) {
+    return sqlite::execute_one(db, "UPDATE accounts SET plan = ? WHERE id = ?",
+                               "account " + std::string(account_id), plan, account_id);
+  });
+}
+
 Result<Account> SqliteStore::get_account(std::string_view account_id) {
   static const std::string kSql =
       "SELECT " + std::string(sqlite::kAccountColumns) + " FROM accounts WHERE id = ?";

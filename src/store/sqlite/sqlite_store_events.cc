@@ -1,7 +1,8 @@
 // SqliteStore: events and their delivery (claims with leases, releases, attempts).
 // insert_event, release_event and record_attempt are asynchronous and batched by
 // the writer (the ingest hot path); claim_due_events is one write transaction
-// through it. Replay lives in sqlite_store_replay.cc.
+// through it. insert_event also checks the Idempotency-Key and counts usage
+// (usage_sql.h). Replay lives in sqlite_store_replay.cc.
 #include <algorithm>
 #include <string>
 #include <tuple>
@@ -11,6 +12,8 @@
 #include "reader_pool.h"
 #include "rows.h"
 #include "sqlite_store.h"
+#include "store/store_keys.h"
+#include "usage_sql.h"
 #include "write_queue.h"
 
 namespace promptjang {
@@ -18,8 +21,25 @@ namespace promptjang {
 using sqlite::Connection;
 
 void SqliteStore::insert_event(Event event, StoreCallback done) {
+  static const std::string kOriginal = "SELECT id" + std::string(sqlite::kIdempotentOriginalFrom);
   writer_->submit(
-      [event = std::move(event)](Connection& db) {
+      [event = std::move(event)](Connection& db) -> Status {
+        auto what = [&event] { return "insert event " + event.id; };
+        // The check and the insert are one op of the one writer: of concurrent
+        // duplicates the first stores, the others find it (committed or not).
+        if (event.idempotency_key) {
+          auto original = sqlite::query_one(
+              db, kOriginal, "", [](const sqlite::Query& q) { return q.text(0); },
+              event.endpoint_id, *event.idempotency_key, event.created_at - kIdempotencyWindow,
+              event.account_id);
+          if (original) {
+            return already_exists(what() + ": the Idempotency-Key of endpoint " +
+                                  event.endpoint_id + " was used by event " + *original);
+          }
+          if (original.status().code() != StatusCode::kNotFound) {
+            return sqlite::with_context(original.status(), what());
+          }
+        }
         // A new event is QUEUED in its first cycle, due at once unless told
         // otherwise, and leased when its ingesting node dispatches it itself.
         Status st =
@@ -34,10 +54,25 @@ void SqliteStore::insert_event(Event event, StoreCallback done) {
                 event.next_attempt_at.value_or(event.created_at), event.idempotency_key,
                 event.lease_until)
                 .status();
-        if (!st) return sqlite::with_context(std::move(st), "insert event " + event.id);
+        if (!st) return sqlite::with_context(std::move(st), what());
+        // Counted in the same savepoint: a failure here takes the event back out.
+        st = sqlite::execute(db, sqlite::kCountEventInUsage, event.account_id,
+                             usage_month(event.created_at))
+                 .status();
+        if (!st) return sqlite::with_context(std::move(st), what() + ": count usage");
         return st;
       },
       std::move(done));
+}
+
+Result<Event> SqliteStore::find_event_by_idempotency_key(std::string_view account_id,
+                                                         std::string_view endpoint_id,
+                                                         std::string_view key, TimePoint since) {
+  static const std::string kSql =
+      "SELECT " + std::string(sqlite::kEventColumns) + std::string(sqlite::kIdempotentOriginalFrom);
+  auto db = readers_->acquire();
+  return sqlite::query_one(*db, kSql, "event with that Idempotency-Key", sqlite::read_event,
+                           endpoint_id, key, since, account_id);
 }
 
 Result<Event> SqliteStore::get_event(std::string_view account_id, std::string_view event_id) {

@@ -106,8 +106,10 @@ void WriteQueue::run_batch(std::vector<Op>& batch) {
     // nothing of this batch is stored.
     logger_.error("sqlite: write transaction lost: {}", statuses[i].message());
     Status lost = unavailable("write transaction rolled back: " + statuses[i].message());
+    // Every other op's outcome, a failure included, may rest on writes now
+    // gone (an Idempotency-Key found in an earlier op of the batch, say).
     for (size_t j = 0; j < batch.size(); ++j) {
-      if (j != i && batch[j].work && (j > i || statuses[j].is_ok())) statuses[j] = lost;
+      if (j != i && batch[j].work) statuses[j] = lost;
     }
     finish(batch, statuses);
     return;
@@ -121,7 +123,7 @@ void WriteQueue::run_batch(std::vector<Op>& batch) {
     if (db_->in_transaction()) (void)db_->run("ROLLBACK");
     Status err = unavailable("commit failed: " + commit.message());
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (batch[i].work && statuses[i].is_ok()) statuses[i] = err;
+      if (batch[i].work) statuses[i] = err;  // failures too: they saw the lost writes
     }
   }
   finish(batch, statuses);

@@ -6,8 +6,9 @@
 // so that a failing op (a unique violation, say) fails only itself, COMMITs
 // (one sync for the whole batch), and only then runs each op's callback with
 // its own Status. If the transaction is lost (COMMIT fails, or SQLite rolls the
-// whole transaction back after an I/O error), every op that had succeeded gets
-// Unavailable.
+// whole transaction back after an I/O error), every op of the batch gets
+// Unavailable, those that had failed too: their failure may have rested on an
+// earlier op's writes (a duplicate key of a row that is now not stored).
 // Threads: submit/run_sync may be called from any thread; callbacks run on the
 // writer thread, in submission order, and must not block. run_sync from the
 // writer thread (inside a callback) fails instead of deadlocking.

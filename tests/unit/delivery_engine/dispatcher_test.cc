@@ -114,7 +114,8 @@ class DispatcherTest : public ::testing::Test {
 
   std::string add_endpoint(const std::string& url, bool enabled = true) {
     Endpoint e;
-    e.id = "ep_" + std::string(26 - std::to_string(++n_).size(), '0') + std::to_string(n_);
+    std::string n = std::to_string(++n_);
+    e.id = "ep_" + std::string(26 - n.size(), '0') + n;
     e.account_id = "acct_1";
     e.url = url;
     e.enabled = enabled;
@@ -126,7 +127,8 @@ class DispatcherTest : public ::testing::Test {
 
   Event insert(const std::string& endpoint_id, bool leased) {
     Event e;
-    e.id = "evt_" + std::string(26 - std::to_string(++n_).size(), '0') + std::to_string(n_);
+    std::string n = std::to_string(++n_);
+    e.id = "evt_" + std::string(26 - n.size(), '0') + n;
     e.account_id = "acct_1";
     e.endpoint_id = endpoint_id;
     e.payload = R"({"n":)" + std::to_string(n_) + "}";
@@ -228,7 +230,9 @@ TEST_F(DispatcherTest, FollowsTheScheduleToExpiry) {
   auto sent = client.sent();
   for (size_t i = 0; i < sent.size(); ++i)
     for (const auto& [k, v] : sent[i].headers)
-      if (k == "X-PromptJang-Attempt") EXPECT_EQ(v, std::to_string(i + 1));
+      if (k == "X-PromptJang-Attempt") {
+        EXPECT_EQ(v, std::to_string(i + 1));
+      }
 
   // Replay: a fresh cycle with the full schedule, numbering goes on.
   client.set_status("http://down/", 200);

@@ -1,0 +1,95 @@
+// The sweeping loop and one pass of batched deletes; see retention_sweeper.h.
+#include "usage/retention_sweeper.h"
+
+#include <algorithm>
+#include <exception>
+
+namespace promptjang {
+
+namespace {
+
+SweeperOptions sanitized(SweeperOptions o) {
+  o.batch = std::max(1, o.batch);
+  return o;
+}
+
+}  // namespace
+
+RetentionSweeper::RetentionSweeper(Store& store, const std::vector<Plan>& plans, const Clock& clock,
+                                   Logger& logger, SweeperOptions options)
+    : store_(store), plans_(plans), clock_(clock), logger_(logger), options_(sanitized(options)) {}
+
+RetentionSweeper::~RetentionSweeper() { stop(); }
+
+void RetentionSweeper::start() {
+  std::lock_guard lifecycle(lifecycle_mu_);
+  if (thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = false;
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+void RetentionSweeper::stop() {
+  std::lock_guard lifecycle(lifecycle_mu_);
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  // A later direct sweep_once must not see a stop meant for the thread.
+  std::lock_guard lock(mu_);
+  stopping_ = false;
+}
+
+void RetentionSweeper::run() {
+  while (pause(options_.interval)) {
+    // The thread's root: an unexpected exception ends this pass, not the process.
+    try {
+      const int64_t deleted = sweep_once();
+      if (deleted > 0) logger_.info("retention: deleted {} expired events", deleted);
+    } catch (const std::exception& e) {
+      logger_.error("retention: pass failed: {}", e.what());
+    }
+  }
+}
+
+bool RetentionSweeper::pause(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  return !cv_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+int64_t RetentionSweeper::sweep_once() {
+  std::lock_guard pass(pass_mu_);
+  int64_t total = 0;
+  for (const Plan& plan : plans_) {
+    total += sweep_plan(plan);
+    std::lock_guard lock(mu_);
+    if (stopping_) break;
+  }
+  return total;
+}
+
+int64_t RetentionSweeper::sweep_plan(const Plan& plan) {
+  if (plan.retention_days <= 0) return 0;
+  const TimePoint cutoff = clock_.now() - std::chrono::days(plan.retention_days);
+  int64_t total = 0;
+  for (;;) {
+    auto deleted = store_.delete_events_before(plan.name, cutoff, options_.batch);
+    if (!deleted) {
+      logger_.warn("retention: deleting old events of plan {} failed: {}", plan.name,
+                   deleted.status().to_string());
+      break;
+    }
+    total += *deleted;
+    deleted_total_.fetch_add(*deleted);
+    if (*deleted < options_.batch) break;
+    if (!pause(options_.pause_between_batches)) break;
+  }
+  return total;
+}
+
+}  // namespace promptjang

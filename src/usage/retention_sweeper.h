@@ -1,0 +1,83 @@
+// RetentionSweeper: deletes events (and their attempts) older than their
+// account's plan retention (SPEC §1), in small batches so ingest never stalls.
+//
+// A pass (sweep_once) goes plan by plan: cutoff = now - retention_days, then
+// Store::delete_events_before(plan, cutoff, batch) again and again until a
+// batch deletes fewer than `batch`, pausing `pause_between_batches` between two
+// batches so the store's single writer serves ingest in between. A plan with
+// retention_days <= 0 has no retention configured and is kept forever.
+// Store errors are logged; the rest of the pass goes on with the next plan and
+// the next pass tries again.
+//
+// Threads: start() runs passes on one thread of its own, the first one
+// `interval` after start() and then every `interval`; stop() wakes it at once
+// (also out of a pause between batches, ending the pass early) and joins it.
+// sweep_once may also be called directly from any thread; passes never overlap.
+// The store, clock and logger must outlive the sweeper.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "model/plan.h"
+#include "store/store.h"
+
+namespace promptjang {
+
+struct SweeperOptions {
+  std::chrono::milliseconds interval{60000};  // the wait before each pass
+  int batch = 500;                            // events per delete transaction (>= 1)
+  std::chrono::milliseconds pause_between_batches{10};
+};
+
+class RetentionSweeper {
+ public:
+  // `plans` is copied. A batch below 1 is taken as 1.
+  RetentionSweeper(Store& store, const std::vector<Plan>& plans, const Clock& clock, Logger& logger,
+                   SweeperOptions options = {});
+  ~RetentionSweeper();  // stop()
+  RetentionSweeper(const RetentionSweeper&) = delete;
+  RetentionSweeper& operator=(const RetentionSweeper&) = delete;
+
+  // Starts the sweeping thread; a no-op when it runs already.
+  void start();
+  // Wakes and joins the thread; idempotent.
+  void stop();
+
+  // One full pass over every plan; returns how many events it deleted.
+  int64_t sweep_once();
+
+  // Events deleted by every pass so far.
+  int64_t deleted_total() const { return deleted_total_.load(); }
+
+ private:
+  void run();
+  int64_t sweep_plan(const Plan& plan);
+  // Waits `d` unless stop() comes first; false when stopping.
+  bool pause(std::chrono::milliseconds d);
+
+  Store& store_;
+  const std::vector<Plan> plans_;
+  const Clock& clock_;
+  Logger& logger_;
+  const SweeperOptions options_;
+
+  std::mutex pass_mu_;  // one pass at a time
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;    // guarded by mu_
+  std::mutex lifecycle_mu_;  // serializes start() and stop()
+  std::thread thread_;       // guarded by lifecycle_mu_
+
+  std::atomic<int64_t> deleted_total_{0};
+};
+
+}  // namespace promptjang
