@@ -23,7 +23,9 @@ HttpResponse bad_body(const Status& s) { return error_response(400, "invalid_jso
 
 bool known_id(std::string_view id) { return is_well_formed_id(id, id_prefix::kEndpoint); }
 
-HttpResponse create(ApiContext& ctx, const Principal& p, const HttpRequest& req) {
+// The endpoint fields of a create or update body, each optional; an answer to
+// give at once when the body is not JSON or a field has the wrong type.
+std::variant<EndpointPatch, HttpResponse> endpoint_fields(const HttpRequest& req) {
   auto body = parse_object_body(req.body);
   if (!body) return bad_body(body.status());
   auto url = optional_string(*body, "url");
@@ -32,9 +34,16 @@ HttpResponse create(ApiContext& ctx, const Principal& p, const HttpRequest& req)
   if (!url) return invalid(url.status());
   if (!description) return invalid(description.status());
   if (!enabled) return invalid(enabled.status());
-  if (!*url) return error_response(400, "invalid_request", "url is required");
-  auto e = create_endpoint(ctx.deps, p.account.id, **url, description->value_or(""),
-                           enabled->value_or(true));
+  return EndpointPatch{*url, *description, *enabled};
+}
+
+HttpResponse create(ApiContext& ctx, const Principal& p, const HttpRequest& req) {
+  auto fields = endpoint_fields(req);
+  if (auto* answer = std::get_if<HttpResponse>(&fields)) return std::move(*answer);
+  auto& f = std::get<EndpointPatch>(fields);
+  if (!f.url) return error_response(400, "invalid_request", "url is required");
+  auto e = create_endpoint(ctx.deps, p.account.id, *f.url, f.description.value_or(""),
+                           f.enabled.value_or(true));
   if (!e) return status_response(e.status());
   return json_response(201, endpoint_json(*e, /*with_secret=*/true));
 }
@@ -67,18 +76,9 @@ HttpResponse list(ApiContext& ctx, const Principal& p, const HttpRequest& req) {
 
 HttpResponse patch(ApiContext& ctx, const Principal& p, const HttpRequest& req,
                    std::string_view id) {
-  auto body = parse_object_body(req.body);
-  if (!body) return bad_body(body.status());
-  EndpointPatch patch;
-  auto url = optional_string(*body, "url");
-  auto description = optional_string(*body, "description");
-  auto enabled = optional_bool(*body, "enabled");
-  if (!url) return invalid(url.status());
-  if (!description) return invalid(description.status());
-  if (!enabled) return invalid(enabled.status());
-  patch.url = *url;
-  patch.description = *description;
-  patch.enabled = *enabled;
+  auto fields = endpoint_fields(req);
+  if (auto* answer = std::get_if<HttpResponse>(&fields)) return std::move(*answer);
+  const auto& patch = std::get<EndpointPatch>(fields);
   auto e = update_endpoint(ctx.deps, p.account.id, id, patch);
   if (!e) return error_for(e.status(), kNotFound, kNotFoundMessage);
   // Events of a disabled endpoint wait in the store; enabling it lets them go.

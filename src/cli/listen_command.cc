@@ -27,6 +27,7 @@
 #include "api/http_types.h"
 #include "api/server.h"
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/status.h"
@@ -337,11 +338,7 @@ int run_listen(const ListenFlags& flags) {
     std::cerr << "error: " << options.status().message() << "\n";
     return 2;
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  StopSignals signals;  // before any thread starts
 
   auto logger = make_stderr_logger("listen", "warn");
   SystemClock clock;
@@ -363,8 +360,7 @@ int run_listen(const ListenFlags& flags) {
     console.print_held(held, "listening on http://" + url_host(options->host) + ":" +
                                  std::to_string(server.port()) + "\n");
   }
-  int sig = 0;
-  sigwait(&signals, &sig);
+  int sig = signals.wait();
   server.stop();
   std::cerr << "listen: stopped (" << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ")\n";
   return 0;

@@ -9,6 +9,7 @@
 #include "app/node.h"
 #include "app/runtime.h"
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "core/log.h"
 #include "service/accounts.h"
 
@@ -33,11 +34,7 @@ int run_serve(const Config& config) {
     std::cerr << "error: " << valid.message() << "\n";
     return 2;
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  StopSignals signals;  // before any thread starts
 
   auto logger = make_stderr_logger("promptjang", config.log_level);
   auto rt = Runtime::open(config.database, *logger);
@@ -63,8 +60,7 @@ int run_serve(const Config& config) {
     std::cerr << "error: " << started.message() << "\n";
     return 1;
   }
-  int sig = 0;
-  sigwait(&signals, &sig);
+  int sig = signals.wait();
   logger->info("received {}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*node)->stop();
   return 0;
