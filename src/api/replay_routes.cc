@@ -30,8 +30,8 @@ HttpResponse replay_one(ApiContext& ctx, const Principal& p, const HttpRequest& 
   if (!body) return error_response(400, "invalid_json", body.status().message());
   auto force = optional_bool(*body, "force");
   if (!force) return error_response(400, "invalid_request", force.status().message());
-  auto e = ctx.deps.store.replay_event(p.account.id, id, force->value_or(false),
-                                       ctx.deps.clock.now());
+  auto e =
+      ctx.deps.store.replay_event(p.account.id, id, force->value_or(false), ctx.deps.clock.now());
   if (!e) {
     if (e.status().code() == StatusCode::kFailedPrecondition)
       return error_response(409, "not_replayable", e.status().message());
