@@ -78,7 +78,9 @@ int64_t RetentionSweeper::sweep_plan(const Plan& plan) {
   const TimePoint cutoff = clock_.now() - std::chrono::days(plan.retention_days);
   int64_t total = 0;
   for (;;) {
+    auto started = std::chrono::steady_clock::now();
     auto deleted = store_.delete_events_before(plan.name, cutoff, options_.batch);
+    auto took = std::chrono::steady_clock::now() - started;
     if (!deleted) {
       logger_.warn("retention: deleting old events of plan {} failed: {}", plan.name,
                    deleted.status().to_string());
@@ -87,7 +89,10 @@ int64_t RetentionSweeper::sweep_plan(const Plan& plan) {
     total += *deleted;
     deleted_total_.fetch_add(*deleted);
     if (*deleted < options_.batch) break;
-    if (!pause(options_.pause_between_batches)) break;
+    // Pace by what the batch cost the writer, not by a fixed pause.
+    double share = std::clamp(options_.max_writer_share, 0.01, 1.0);
+    auto paced = std::chrono::duration_cast<std::chrono::milliseconds>(took * (1.0 / share - 1.0));
+    if (!pause(std::max(options_.pause_between_batches, paced))) break;
   }
   return total;
 }
