@@ -23,7 +23,7 @@ ApiHandler::ApiHandler(ApiContext ctx) : ctx_(std::move(ctx)) {
   add_account_routes(router_, ctx_);
 }
 
-std::variant<size_t, HttpResponse> ApiHandler::preflight(const HttpRequest& head) {
+std::variant<size_t, HttpResponse> ApiHandler::preflight(HttpRequest& head) {
   if (!starts_with(head.path, "/api/")) return kManagementBodyLimit;
   auto principal = ctx_.keys.authenticate(head.headers.get("Authorization"));
   if (!principal) {
@@ -42,9 +42,11 @@ std::variant<size_t, HttpResponse> ApiHandler::preflight(const HttpRequest& head
       return r;
     }
   }
-  if (head.method == "POST" && starts_with(head.path, "/api/v1/e/"))
-    return static_cast<size_t>(ingest_body_limit(ctx_, *principal));
-  return kManagementBodyLimit;
+  size_t limit = head.method == "POST" && starts_with(head.path, "/api/v1/e/")
+                     ? static_cast<size_t>(ingest_body_limit(ctx_, *principal))
+                     : kManagementBodyLimit;
+  head.handler_state = std::move(*principal);  // the route need not authenticate again
+  return limit;
 }
 
 void ApiHandler::handle(HttpRequest request, Respond respond) {

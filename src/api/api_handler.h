@@ -20,7 +20,7 @@ class ApiHandler final : public HttpHandler {
  public:
   explicit ApiHandler(ApiContext ctx);
 
-  std::variant<size_t, HttpResponse> preflight(const HttpRequest& head) override;
+  std::variant<size_t, HttpResponse> preflight(HttpRequest& head) override;
   void handle(HttpRequest request, Respond respond) override;
 
  private:

@@ -8,6 +8,9 @@ namespace promptjang {
 RouteHandler authed(ApiContext& ctx, AuthedHandler handler) {
   return [&ctx, handler = std::move(handler)](HttpRequest& req, const PathParams& params,
                                               Respond respond) {
+    // Authenticated already by ApiHandler::preflight, before the body was read.
+    if (const auto* known = std::any_cast<Principal>(&req.handler_state))
+      return handler(*known, req, params, std::move(respond));
     auto principal = ctx.keys.authenticate(req.headers.get("Authorization"));
     if (!principal) {
       if (principal.status().code() == StatusCode::kUnauthenticated)

@@ -6,6 +6,7 @@
 // from any thread, exactly once.
 #pragma once
 
+#include <any>
 #include <functional>
 #include <optional>
 #include <string>
@@ -37,6 +38,9 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::string remote_address;
+  // What preflight learnt (the API keeps the authenticated principal here), for
+  // handle: the server passes the same request object to both.
+  std::any handler_state;
 };
 
 struct HttpResponse {
@@ -56,8 +60,9 @@ class HttpHandler {
 
   // Called once the header is read and before any of the body: the largest body
   // this request may carry, or an answer to give at once (401, 413, ...). The
-  // request passed here has no body yet.
-  virtual std::variant<size_t, HttpResponse> preflight(const HttpRequest& head) = 0;
+  // request passed here has no body yet; it is the object later given to
+  // handle(), so preflight may leave state in handler_state.
+  virtual std::variant<size_t, HttpResponse> preflight(HttpRequest& head) = 0;
 
   // Answers the whole request through `respond`, exactly once.
   virtual void handle(HttpRequest request, Respond respond) = 0;

@@ -283,7 +283,7 @@ class ListenHandler final : public HttpHandler {
   ListenHandler(const ListenOptions& options, const Clock& clock, Console& console)
       : options_(options), clock_(clock), console_(console) {}
 
-  std::variant<size_t, HttpResponse> preflight(const HttpRequest& /*head*/) override {
+  std::variant<size_t, HttpResponse> preflight(HttpRequest& /*head*/) override {
     return kMaxBodyBytes;
   }
 

@@ -11,7 +11,7 @@ namespace promptjang::testing {
 
 class Receiver::Handler final : public HttpHandler {
  public:
-  std::variant<size_t, HttpResponse> preflight(const HttpRequest&) override {
+  std::variant<size_t, HttpResponse> preflight(HttpRequest&) override {
     return size_t{8 * 1024 * 1024};
   }
 

@@ -59,7 +59,7 @@ class LoopbackReceiver : public HttpHandler {
     return requests_.size();
   }
 
-  std::variant<size_t, HttpResponse> preflight(const HttpRequest&) override {
+  std::variant<size_t, HttpResponse> preflight(HttpRequest&) override {
     return size_t{4 * 1024 * 1024};
   }
   void handle(HttpRequest request, Respond respond) override {

@@ -28,7 +28,7 @@ class StubHandler : public HttpHandler {
   using PreflightFn = std::function<std::variant<size_t, HttpResponse>(const HttpRequest&)>;
   using HandleFn = std::function<void(HttpRequest, Respond)>;
 
-  std::variant<size_t, HttpResponse> preflight(const HttpRequest& head) override {
+  std::variant<size_t, HttpResponse> preflight(HttpRequest& head) override {
     ++preflights;
     if (on_preflight) return on_preflight(head);
     return size_t{1024};
