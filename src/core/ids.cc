@@ -1,6 +1,8 @@
 // ULID-style ids; see ids.h.
 #include "core/ids.h"
 
+#include <algorithm>
+
 namespace promptjang {
 namespace {
 
@@ -46,6 +48,20 @@ std::string IdGenerator::next(std::string_view prefix) {
   }
   out.append(buf, 26);
   return out;
+}
+
+std::string min_id_at(std::string_view prefix, int64_t unix_ms) {
+  constexpr int64_t kMaxMs = (int64_t{1} << 48) - 1;
+  uint64_t v = static_cast<uint64_t>(std::clamp<int64_t>(unix_ms, 0, kMaxMs));
+  char time[10];
+  for (int i = 9; i >= 0; --i) {
+    time[i] = kAlphabet[v & 31];
+    v >>= 5;
+  }
+  std::string id(prefix);
+  id.append(time, sizeof time);
+  id.append(16, '0');
+  return id;
 }
 
 bool is_well_formed_id(std::string_view id, std::string_view prefix) {

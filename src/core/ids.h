@@ -42,6 +42,11 @@ class IdGenerator {
   std::array<uint8_t, 10> last_rand_{};  // guarded by mu_
 };
 
+// The smallest possible id with `prefix` made in the millisecond `unix_ms` (its
+// first 10 characters are the 48-bit millisecond, the rest random), so that
+// `id < min_id_at(prefix, ms)` holds exactly for the ids made before `ms`.
+std::string min_id_at(std::string_view prefix, int64_t unix_ms);
+
 // True when `id` is `prefix` followed by 26 valid base32 characters: a cheap
 // check that lets a malformed id answer 404 without touching the store.
 bool is_well_formed_id(std::string_view id, std::string_view prefix);

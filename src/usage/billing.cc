@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <tuple>
 
+#include "store/store_keys.h"
+
 namespace promptjang {
 
 namespace {
@@ -26,14 +28,8 @@ int64_t started_units(int64_t over) {
 
 }  // namespace
 
-std::string month_of(TimePoint t) {
-  using namespace std::chrono;
-  const year_month_day ymd{floor<days>(t)};
-  char buf[32];  // generous: -Wformat-truncation cannot bound the year
-  std::snprintf(buf, sizeof buf, "%04d-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()));
-  return buf;
-}
+// The store counts usage by the same month key (store/store_keys.h).
+std::string month_of(TimePoint t) { return usage_month(t); }
 
 Result<std::pair<TimePoint, TimePoint>> month_bounds(std::string_view month) {
   using namespace std::chrono;
