@@ -136,8 +136,8 @@ TEST(DeliveryTest, ExactScheduleThenExpired) {
 }
 
 // Writes a captured delivery to files and runs the Python verifier on it.
-int python_verify(const Delivery& d, const std::string& body, const std::string& secret,
-                  const std::string& old_secret = "") {
+CommandResult python_verify(const Delivery& d, const std::string& body, const std::string& secret,
+                            const std::string& old_secret = "") {
   TempDir dir;
   std::ofstream(dir.file("body"), std::ios::binary) << body;
   json::object h;
@@ -146,9 +146,7 @@ int python_verify(const Delivery& d, const std::string& body, const std::string&
   std::vector<std::string> args = {"/usr/bin/env", "python3",        PJ_VERIFY_SCRIPT,
                                    secret,         dir.file("body"), dir.file("headers.json")};
   if (!old_secret.empty()) args.push_back(old_secret);
-  auto r = run_command(args);
-  if (r.exit_code != 0) ADD_FAILURE() << r.out << r.err;
-  return r.exit_code;
+  return run_command(args);
 }
 
 TEST(DeliveryTest, SignaturesVerifyWithTheFaqCheckOverTheExactBytes) {
@@ -174,17 +172,11 @@ TEST(DeliveryTest, SignaturesVerifyWithTheFaqCheckOverTheExactBytes) {
   EXPECT_EQ(d.headers["x-promptjang-attempt"], "1");
   EXPECT_EQ(d.headers["webhook-id"], id);
   EXPECT_NEAR(std::stoll(d.headers["webhook-timestamp"]), ::time(nullptr), 30);
-  EXPECT_EQ(python_verify(d, d.body, secret), 0);
+  auto verified = python_verify(d, d.body, secret);
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   // The check can fail: a tampered body or a wrong secret is caught.
-  TempDir dir;
-  std::ofstream(dir.file("body")) << d.body + " ";
-  json::object h;
-  for (const auto& [k, v] : d.headers) h[k] = v;
-  std::ofstream(dir.file("h.json")) << json::serialize(h);
-  EXPECT_NE(run_command({"/usr/bin/env", "python3", PJ_VERIFY_SCRIPT, secret, dir.file("body"),
-                         dir.file("h.json")})
-                .exit_code,
-            0);
+  EXPECT_NE(python_verify(d, d.body + " ", secret).exit_code, 0);
+  EXPECT_NE(python_verify(d, d.body, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").exit_code, 0);
   api.wait_status(id, "DELIVERED");
 }
 
@@ -203,7 +195,8 @@ TEST(DeliveryTest, RotatedSecretSignsAlongsideTheOldOne) {
   Delivery d = rx.deliveries("/r")[0];
   EXPECT_NE(d.headers["webhook-signature"].find(' '), std::string::npos)
       << "two v1 signatures: " << d.headers["webhook-signature"];
-  EXPECT_EQ(python_verify(d, d.body, new_secret, old_secret), 0);
+  auto verified = python_verify(d, d.body, new_secret, old_secret);
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
 }
 
 TEST(DeliveryTest, ReplaySingleAndBulk) {

@@ -18,25 +18,42 @@ namespace {
 
 namespace json = boost::json;
 
-TEST(DurabilityTest, AcknowledgedEventsSurviveKill9) {
-  TempDir dir;
-  std::string db = "sqlite:" + dir.file("pj.db");
-  std::vector<std::string> serve = {promptjang_binary(), "serve",      "--listen",
-                                    "127.0.0.1:0",       "--database", db};
-  auto server = std::make_unique<ChildProcess>(serve, dir.path().string());
-  auto port = server->wait_for("listening on port ", std::chrono::seconds(20));
-  ASSERT_TRUE(port) << server->err();
-  auto key = server->wait_for("API key:    ", std::chrono::seconds(1));
-  ASSERT_TRUE(key);
-  std::string base = "http://127.0.0.1:" + *port;
-  std::string auth = "Authorization: Bearer " + *key;
+// The real binary on a SQLite file that outlives its restarts.
+class DurabilityTest : public ::testing::Test {
+ protected:
+  // Starts (or restarts) the server; the first start also reads the bootstrap
+  // API key and creates an endpoint.
+  void start() {
+    server_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{promptjang_binary(), "serve", "--listen", "127.0.0.1:0",
+                                 "--database", "sqlite:" + dir_.file("pj.db")},
+        dir_.path().string());
+    auto port = server_->wait_for("listening on port ", std::chrono::seconds(20));
+    ASSERT_TRUE(port) << server_->err();
+    base = "http://127.0.0.1:" + *port;
+    if (!auth.empty()) return;
+    auto key = server_->wait_for("API key:    ", std::chrono::seconds(1));
+    ASSERT_TRUE(key);
+    auth = "Authorization: Bearer " + *key;
+    HttpClient http;
+    auto ep =
+        http.request("POST", base + "/api/v1/endpoints", {auth, "Content-Type: application/json"},
+                     R"({"url":"https://example.com/hook"})");
+    ASSERT_EQ(ep.status, 201) << ep.body;
+    ep_id = std::string(json::parse(ep.body).at("id").as_string());
+  }
+  void kill9() { server_->kill_hard(); }
 
+  std::string base, auth, ep_id;
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<ChildProcess> server_;
+};
+
+TEST_F(DurabilityTest, AcknowledgedEventsSurviveKill9) {
+  ASSERT_NO_FATAL_FAILURE(start());
   HttpClient http;
-  auto ep =
-      http.request("POST", base + "/api/v1/endpoints", {auth, "Content-Type: application/json"},
-                   R"({"url":"https://example.com/hook"})");
-  ASSERT_EQ(ep.status, 201) << ep.body;
-  std::string ep_id(json::parse(ep.body).at("id").as_string());
 
   constexpr int kClients = 10, kEach = 100;
   std::mutex mu;
@@ -60,12 +77,9 @@ TEST(DurabilityTest, AcknowledgedEventsSurviveKill9) {
   // be there, whatever was in flight.
   for (auto& t : clients) t.join();
   ASSERT_EQ(acked.size(), static_cast<size_t>(kClients * kEach));
-  server->kill_hard();
+  kill9();
 
-  server = std::make_unique<ChildProcess>(serve, dir.path().string());
-  port = server->wait_for("listening on port ", std::chrono::seconds(20));
-  ASSERT_TRUE(port) << server->err();
-  base = "http://127.0.0.1:" + *port;
+  ASSERT_NO_FATAL_FAILURE(start());
   std::set<std::string> found;
   std::string cursor;
   do {
@@ -83,23 +97,8 @@ TEST(DurabilityTest, AcknowledgedEventsSurviveKill9) {
   EXPECT_EQ(missing, 0u) << "acknowledged events lost after kill -9";
 }
 
-TEST(DurabilityTest, KillDuringIngestLosesNothingAcknowledged) {
-  TempDir dir;
-  std::string db = "sqlite:" + dir.file("pj.db");
-  std::vector<std::string> serve = {promptjang_binary(), "serve",      "--listen",
-                                    "127.0.0.1:0",       "--database", db};
-  auto server = std::make_unique<ChildProcess>(serve, dir.path().string());
-  auto port = server->wait_for("listening on port ", std::chrono::seconds(20));
-  ASSERT_TRUE(port);
-  auto key = server->wait_for("API key:    ", std::chrono::seconds(1));
-  ASSERT_TRUE(key);
-  std::string base = "http://127.0.0.1:" + *port, auth = "Authorization: Bearer " + *key;
-  HttpClient http;
-  auto ep =
-      http.request("POST", base + "/api/v1/endpoints", {auth, "Content-Type: application/json"},
-                   R"({"url":"https://example.com/hook"})");
-  std::string ep_id(json::parse(ep.body).at("id").as_string());
-
+TEST_F(DurabilityTest, KillDuringIngestLosesNothingAcknowledged) {
+  ASSERT_NO_FATAL_FAILURE(start());
   std::mutex mu;
   std::set<std::string> acked;
   std::atomic<bool> stop{false};
@@ -121,14 +120,12 @@ TEST(DurabilityTest, KillDuringIngestLosesNothingAcknowledged) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  server->kill_hard();
+  kill9();
   stop = true;
   for (auto& t : clients) t.join();
 
-  server = std::make_unique<ChildProcess>(serve, dir.path().string());
-  port = server->wait_for("listening on port ", std::chrono::seconds(20));
-  ASSERT_TRUE(port);
-  base = "http://127.0.0.1:" + *port;
+  ASSERT_NO_FATAL_FAILURE(start());
+  HttpClient http;
   size_t missing = 0;
   for (const auto& id : acked)
     missing += http.request("GET", base + "/api/v1/events/" + id, {auth}).status != 200;
