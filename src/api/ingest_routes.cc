@@ -4,48 +4,12 @@
 // enforced by the server before the body is read), JSON (400); then the event is
 // handed to the store's group-commit writer and the 202 goes out from the
 // store's callback, only after the commit that holds the event.
-#include <boost/json.hpp>
-
 #include "api/context.h"
 #include "api/errors.h"
+#include "api/payload.h"
 #include "core/ids.h"
 
 namespace promptjang {
-namespace {
-
-// A media type of "application/json", parameters (charset=...) allowed.
-bool is_json_media_type(std::string_view ct) {
-  auto semi = ct.find(';');
-  std::string_view type = ct.substr(0, semi);
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  constexpr std::string_view kJson = "application/json";
-  return type.size() == kJson.size() &&
-         std::equal(type.begin(), type.end(), kJson.begin(),
-                    [](char a, char b) { return std::tolower(a) == std::tolower(b); });
-}
-
-HttpResponse too_large(int64_t limit) {
-  return error_response(
-      413, "payload_too_large",
-      "the payload is over this plan's limit of " + std::to_string(limit) + " bytes");
-}
-
-// Validates `body` as JSON and extracts the top-level "event" string, if any.
-Result<std::optional<std::string>> validate_payload(std::string_view body) {
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(body, ec);
-  if (ec) return invalid_argument("the body is not valid JSON: " + ec.message());
-  std::optional<std::string> type;
-  if (v.is_object()) {
-    auto it = v.as_object().find("event");
-    if (it != v.as_object().end() && it->value().is_string())
-      type = std::string(it->value().as_string());
-  }
-  return type;
-}
-
-}  // namespace
 
 int64_t ingest_body_limit(const ApiContext& ctx, const Principal& p) {
   auto plan = find_plan(ctx.deps.plans, p.account.plan);
@@ -53,6 +17,12 @@ int64_t ingest_body_limit(const ApiContext& ctx, const Principal& p) {
 }
 
 namespace {
+
+HttpResponse too_large(int64_t limit) {
+  return error_response(
+      413, "payload_too_large",
+      "the payload is over this plan's limit of " + std::to_string(limit) + " bytes");
+}
 
 // An Idempotency-Key is 1 to 255 printable ASCII characters.
 bool valid_idempotency_key(std::string_view k) {
