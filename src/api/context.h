@@ -10,6 +10,7 @@
 #include "api/router.h"
 #include "core/log.h"
 #include "service/deps.h"
+#include "store/endpoint_cache.h"
 #include "usage/rate_limiter.h"
 
 namespace promptjang {
@@ -28,6 +29,8 @@ struct DeliveryHooks {
 struct ApiContext {
   ServiceDeps deps;
   KeyCache& keys;
+  // Endpoints as the hot paths read them; routes that change one invalidate it.
+  EndpointCache& endpoints;
   Logger& logger;
   DeliveryHooks delivery;
   RateLimiter* rate_limiter = nullptr;  // per API key; null = no limit

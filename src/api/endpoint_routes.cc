@@ -80,6 +80,7 @@ HttpResponse patch(ApiContext& ctx, const Principal& p, const HttpRequest& req,
   if (auto* answer = std::get_if<HttpResponse>(&fields)) return std::move(*answer);
   const auto& patch = std::get<EndpointPatch>(fields);
   auto e = update_endpoint(ctx.deps, p.account.id, id, patch);
+  ctx.endpoints.invalidate(id);
   if (!e) return error_for(e.status(), kNotFound, kNotFoundMessage);
   // Events of a disabled endpoint wait in the store; enabling it lets them go.
   if (patch.enabled.value_or(false) && ctx.delivery.wake) ctx.delivery.wake();
@@ -119,6 +120,7 @@ void add_endpoint_routes(Router& router, ApiContext& ctx) {
              authed_sync(ctx, [&ctx](const Principal& p, HttpRequest&, const PathParams& a) {
                if (!known_id(a[0])) return error_response(404, kNotFound, kNotFoundMessage);
                Status s = ctx.deps.store.delete_endpoint(p.account.id, a[0], ctx.deps.clock.now());
+               ctx.endpoints.invalidate(a[0]);
                if (!s) return error_for(s, kNotFound, kNotFoundMessage);
                HttpResponse r;
                r.status = 204;
@@ -136,6 +138,7 @@ void add_endpoint_routes(Router& router, ApiContext& ctx) {
              authed_sync(ctx, [&ctx](const Principal& p, HttpRequest&, const PathParams& a) {
                if (!known_id(a[0])) return error_response(404, kNotFound, kNotFoundMessage);
                auto e = rotate_endpoint_secret(ctx.deps, p.account.id, a[0]);
+               ctx.endpoints.invalidate(a[0]);
                if (!e) return error_for(e.status(), kNotFound, kNotFoundMessage);
                return secret_answer(*e);
              }));

@@ -54,7 +54,7 @@ void ingest(ApiContext& ctx, const Principal& p, HttpRequest& req, std::string_v
             Respond respond) {
   if (!is_well_formed_id(endpoint_id, id_prefix::kEndpoint))
     return respond(error_response(404, "endpoint_not_found", "no such endpoint"));
-  auto endpoint = ctx.deps.store.get_endpoint(p.account.id, endpoint_id);
+  auto endpoint = ctx.endpoints.get(p.account.id, endpoint_id);
   if (!endpoint)
     return respond(error_for(endpoint.status(), "endpoint_not_found", "no such endpoint"));
   if (auto ct = req.headers.get("Content-Type"); ct && !is_json_media_type(*ct))
@@ -85,7 +85,7 @@ void ingest(ApiContext& ctx, const Principal& p, HttpRequest& req, std::string_v
   // Handed to this node's dispatcher after the commit, so leased to it: no
   // poller (here or on another node) takes it meanwhile.
   std::optional<Event> hand_off;
-  if (ctx.delivery.hand_off && endpoint->enabled) {
+  if (ctx.delivery.hand_off && (*endpoint)->enabled) {
     e.lease_until = e.created_at + ctx.delivery.lease;
     hand_off = e;
   }

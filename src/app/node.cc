@@ -17,6 +17,7 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
   auto listen = parse_listen(config.listen);
   std::unique_ptr<Node> node(new Node(runtime, logger));
   node->keys_ = std::make_unique<KeyCache>(runtime.store(), runtime.clock());
+  node->endpoints_ = std::make_unique<EndpointCache>(runtime.store(), runtime.clock());
   DeliveryHooks hooks;
   if (config.delivery) {
     CurlClientOptions client_options;
@@ -39,8 +40,8 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
                         client_options.total_timeout +
                     std::chrono::seconds(2);
     options.user_agent = user_agent();
-    node->dispatcher_ = std::make_unique<Dispatcher>(options, runtime.store(), *node->client_,
-                                                     runtime.clock(), logger);
+    node->dispatcher_ = std::make_unique<Dispatcher>(
+        options, runtime.store(), *node->client_, runtime.clock(), logger, node->endpoints_.get());
     Dispatcher* d = node->dispatcher_.get();
     hooks.hand_off = [d](Event e) { d->submit(std::move(e)); };
     hooks.wake = [d] { d->poke(); };
@@ -53,8 +54,9 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
   if (config.retention)
     node->sweeper_ = std::make_unique<RetentionSweeper>(runtime.store(), runtime.plans(),
                                                         runtime.clock(), logger, SweeperOptions{});
-  node->handler_ = std::make_unique<ApiHandler>(ApiContext{
-      runtime.deps(), *node->keys_, logger, std::move(hooks), node->rate_limiter_.get()});
+  node->handler_ =
+      std::make_unique<ApiHandler>(ApiContext{runtime.deps(), *node->keys_, *node->endpoints_,
+                                              logger, std::move(hooks), node->rate_limiter_.get()});
   ServerOptions options;
   options.host = listen->host == "localhost" ? "127.0.0.1" : listen->host;
   options.port = listen->port;

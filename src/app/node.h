@@ -40,6 +40,7 @@ class Node {
   Runtime& runtime_;
   Logger& logger_;
   std::unique_ptr<KeyCache> keys_;
+  std::unique_ptr<EndpointCache> endpoints_;
   std::unique_ptr<CurlHttpClient> client_;     // null with --no-delivery
   std::unique_ptr<Dispatcher> dispatcher_;     // null with --no-delivery
   std::unique_ptr<RateLimiter> rate_limiter_;  // null without --rate-limit

@@ -1,6 +1,7 @@
 // The dispatcher's loop, fairness and outcome handling; see dispatcher.h.
 #include "delivery/dispatcher.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "delivery/signer.h"
@@ -17,12 +18,13 @@ std::string headers_json(const HeaderList& headers) {
 }  // namespace
 
 Dispatcher::Dispatcher(DispatcherOptions options, Store& store, HttpClient& client,
-                       const Clock& clock, Logger& logger)
+                       const Clock& clock, Logger& logger, EndpointCache* endpoints)
     : options_(std::move(options)),
       store_(store),
       client_(client),
       clock_(clock),
-      logger_(logger) {}
+      logger_(logger),
+      endpoint_cache_(endpoints) {}
 
 Dispatcher::~Dispatcher() { stop(); }
 
@@ -115,10 +117,17 @@ void Dispatcher::run() {
     work_ = false;
     if (due) {
       poke_ = false;
+      refill_.clear();  // the claim of every endpoint covers them
       lock.unlock();
       claim(now);
       lock.lock();
       next_poll = now + std::chrono::duration_cast<Micros>(options_.poll_interval);
+    } else if (!refill_.empty()) {
+      std::vector<std::string> only(refill_.begin(), refill_.end());
+      refill_.clear();
+      lock.unlock();
+      claim(now, std::move(only));
+      lock.lock();
     }
     if (!to_disable_.empty()) {
       auto ids = std::move(to_disable_);
@@ -136,7 +145,8 @@ void Dispatcher::run() {
     TimePoint until = next_poll;
     if (!wakeups_.empty()) until = std::min(until, wakeups_.top());
     auto wait = until - clock_.now();
-    if (wait > Micros(0)) cv_.wait_for(lock, wait, [&] { return stopping_ || poke_ || work_; });
+    if (wait > Micros(0))
+      cv_.wait_for(lock, wait, [&] { return stopping_ || poke_ || work_ || !refill_.empty(); });
   }
 }
 
@@ -147,7 +157,11 @@ std::vector<std::string> Dispatcher::saturated_endpoints() const {
   return out;
 }
 
-void Dispatcher::claim(TimePoint now) {
+size_t Dispatcher::claim_share() const {
+  return std::max<size_t>(options_.max_held_per_endpoint / 2, 1);
+}
+
+void Dispatcher::claim(TimePoint now, std::vector<std::string> only) {
   auto lease_until = now + std::chrono::duration_cast<Micros>(options_.lease);
   std::vector<std::string> saturated;
   {
@@ -159,8 +173,9 @@ void Dispatcher::claim(TimePoint now) {
   request.now = now;
   request.lease_until = lease_until;
   request.limit = static_cast<int>(options_.claim_batch);
-  request.per_endpoint_limit = static_cast<int>(options_.max_in_flight_per_endpoint);
+  request.per_endpoint_limit = static_cast<int>(claim_share());
   request.exclude_endpoints = std::move(saturated);
+  request.only_endpoints = std::move(only);
   auto claimed = store_.claim_due_events(request);
   if (!claimed) {
     logger_.warn("delivery: cannot claim due events: {}", claimed.status().to_string());
@@ -188,10 +203,10 @@ void Dispatcher::claim(TimePoint now) {
     // A full share of an endpoint, or a full claim, says more may be due: claim
     // again as soon as there is room (now, for an endpoint still half empty).
     for (const auto& [endpoint_id, n] : per_endpoint) {
-      if (n < options_.max_in_flight_per_endpoint) continue;
+      if (n < claim_share()) continue;
       auto& st = endpoints_[endpoint_id];
       st.overflowed = true;
-      if (st.held <= options_.max_held_per_endpoint / 2) poke_ = true;
+      if (st.held <= options_.max_held_per_endpoint / 2) refill_.insert(endpoint_id);
     }
     if (claimed->size() >= options_.claim_batch) poke_ = true;
     for (auto it = endpoints_.begin(); it != endpoints_.end();)
@@ -228,18 +243,25 @@ void Dispatcher::forget(const Event& event) {
   if (it == endpoints_.end()) return;
   if (it->second.held > 0) --it->second.held;
   // Hysteresis: half empty before claiming its backlog again, so a claim (at
-  // most max_in_flight_per_endpoint of one endpoint) always fits.
+  // most claim_share() of one endpoint) always fits.
   if (it->second.overflowed && it->second.held <= options_.max_held_per_endpoint / 2) {
     it->second.overflowed = false;
-    poke_ = true;  // its backlog waits in the store: claim it now
+    refill_.insert(event.endpoint_id);  // its backlog waits in the store: claim it now
   }
   if (it->second.held == 0 && it->second.ready.empty() && it->second.in_flight == 0)
     endpoints_.erase(it);
 }
 
-void Dispatcher::start_attempt(Event event) {
+Result<std::shared_ptr<const Endpoint>> Dispatcher::endpoint_of(const Event& event) {
+  if (endpoint_cache_) return endpoint_cache_->get(event.account_id, event.endpoint_id);
   auto endpoint = store_.get_endpoint(event.account_id, event.endpoint_id);
-  if (!endpoint || !endpoint->enabled) {
+  if (!endpoint) return endpoint.status();
+  return std::make_shared<const Endpoint>(std::move(*endpoint));
+}
+
+void Dispatcher::start_attempt(Event event) {
+  auto endpoint = endpoint_of(event);
+  if (!endpoint || !(*endpoint)->enabled) {
     // Deleted (its pending events were failed with it), disabled (the event
     // waits in the store until the endpoint is enabled), or the store is down
     // (the lease ends and the event is claimed again).
@@ -258,8 +280,8 @@ void Dispatcher::start_attempt(Event event) {
   }
   int number = event.attempt_count + 1;
   OutboundRequest request;
-  request.url = endpoint->url;
-  request.headers = delivery_headers(event, *endpoint, number, clock_.now(), options_.user_agent);
+  request.url = (*endpoint)->url;
+  request.headers = delivery_headers(event, **endpoint, number, clock_.now(), options_.user_agent);
   request.body = std::move(event.payload);  // the event keeps only what the outcome needs
   client_.send(std::move(request), [this, event = std::move(event), number](OutboundResult r) {
     on_result(event, number, std::move(r));
@@ -333,6 +355,7 @@ void Dispatcher::disable_endpoints(std::vector<std::pair<std::string, std::strin
     ep->enabled = false;
     ep->updated_at = clock_.now();
     Status s = store_.update_endpoint(*ep);
+    if (endpoint_cache_) endpoint_cache_->invalidate(endpoint_id);
     if (s.is_ok())
       logger_.warn("delivery: endpoint {} answered 410 Gone and was disabled", endpoint_id);
     else

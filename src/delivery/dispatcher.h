@@ -38,6 +38,7 @@
 #include "core/log.h"
 #include "delivery/http_client.h"
 #include "delivery/retry_policy.h"
+#include "store/endpoint_cache.h"
 #include "store/store.h"
 
 namespace promptjang {
@@ -57,8 +58,10 @@ struct DispatcherOptions {
 
 class Dispatcher {
  public:
+  // `endpoints`, when given, serves the endpoint reads of attempts (else the
+  // store does); the dispatcher invalidates what it changes (a 410 disables).
   Dispatcher(DispatcherOptions options, Store& store, HttpClient& client, const Clock& clock,
-             Logger& logger);
+             Logger& logger, EndpointCache* endpoints = nullptr);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -89,10 +92,15 @@ class Dispatcher {
   };
 
   void run();
-  void claim(TimePoint now);
+  // Claims due work: of every endpoint, or only of `only` (a refill).
+  void claim(TimePoint now, std::vector<std::string> only = {});
+  // Events of one endpoint taken per claim: half its cap, the room an endpoint
+  // left out of no claim always has.
+  size_t claim_share() const;
   // Pops one startable event (round robin), or returns false.
   bool next_startable(Event& out);
   void start_attempt(Event event);
+  Result<std::shared_ptr<const Endpoint>> endpoint_of(const Event& event);
   void on_result(Event event, int attempt_number, OutboundResult result);
   void on_recorded(const Event& event, const Decision& decision, const Status& status);
   void disable_endpoints(std::vector<std::pair<std::string, std::string>> ids);
@@ -105,12 +113,16 @@ class Dispatcher {
   HttpClient& client_;
   const Clock& clock_;
   Logger& logger_;
+  EndpointCache* const endpoint_cache_;  // may be null
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool running_ = false;   // guarded by mu_
   bool stopping_ = false;  // guarded by mu_
   bool poke_ = false;      // guarded by mu_: claim at the next turn
+  // Endpoints whose backlog waits in the store and that have room again: a
+  // claim of just these at the next turn (cheap: no walk of every endpoint).
+  std::unordered_set<std::string> refill_;                    // guarded by mu_
   std::unordered_map<std::string, EndpointState> endpoints_;  // guarded by mu_
   std::deque<std::string> round_robin_;                       // guarded by mu_
   std::unordered_set<std::string> held_ids_;                  // guarded by mu_

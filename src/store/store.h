@@ -62,8 +62,10 @@ struct ClaimRequest {
   TimePoint lease_until;
   int limit = 100;
   int per_endpoint_limit = 1'000'000;
-  int scan_limit = 4096;
   std::vector<std::string> exclude_endpoints;  // endpoints the caller holds enough of
+  // When not empty, only these endpoints are looked at (a refill of endpoints
+  // whose backlog the caller knows waits in the store).
+  std::vector<std::string> only_endpoints;
 };
 
 using StoreCallback = std::function<void(Status)>;
@@ -141,7 +143,8 @@ class Store {
   // (lease ended), not of an excluded endpoint, and at most per_endpoint_limit of
   // any one endpoint (fairness: a backlog of one endpoint does not fill the
   // claim); leases them until request.lease_until. Oldest due first. The work is
-  // bounded: only the first scan_limit due events are looked at.
+  // bounded by the endpoints looked at and the events claimed, never by the
+  // backlog: each endpoint's due events are found through an index of its own.
   virtual Result<std::vector<Event>> claim_due_events(const ClaimRequest& request) = 0;
   // Ends the lease of `event_id` without an attempt, so that a poller may claim
   // it when due (a dispatcher that will not send it now). Asynchronous.

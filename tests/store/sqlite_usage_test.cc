@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/ids.h"
+#include "store/sqlite/claim_sql.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/usage_sql.h"
 #include "store/sqlite_test_util.h"
@@ -49,6 +50,27 @@ TEST_F(SqliteUsageTest, StatementsSearchIndexesAndNeverScanEvents) {
   const std::string usage = raw.query_plan(std::string(sqlite::kCountEventInUsage));
   for (const std::string& plan : {idempotency, retention, usage}) {
     EXPECT_THAT(plan, Not(HasSubstr("SCAN"))) << plan;
+  }
+}
+
+TEST_F(SqliteUsageTest, ClaimFindsDueWorkPerEndpointAndNeverWalksEvents) {
+  // A claim once walked the oldest due events of every endpoint and, with one
+  // endpoint's backlog excluded, crossed all of it (0004 explains): its plan
+  // must search events_due_by_endpoint per endpoint, whatever the backlog.
+  auto store = open();
+  ASSERT_TRUE(store);
+  RawDb raw(path_);
+  for (bool only : {false, true}) {
+    const std::string plan = raw.query_plan(sqlite::claim_sql(only));
+    // The endpoints are the outer loop: all of them, or those named.
+    EXPECT_THAT(plan, HasSubstr(only ? "SEARCH p USING INDEX sqlite_autoindex_endpoints_1 (id=?)"
+                                     : "SCAN p"))
+        << plan;
+    EXPECT_THAT(plan, HasSubstr("SEARCH x USING INDEX events_due_by_endpoint (endpoint_id=?"))
+        << plan;
+    EXPECT_THAT(plan, HasSubstr("SEARCH e USING INDEX sqlite_autoindex_events_1 (id=?)")) << plan;
+    EXPECT_THAT(plan, Not(HasSubstr("SCAN e"))) << plan;
+    EXPECT_THAT(plan, Not(HasSubstr("SCAN x"))) << plan;
   }
 }
 

@@ -15,9 +15,14 @@ namespace {
 
 using sqlite::Connection;
 
-// The writer connection: WAL (readers never block the writer, nor it them) and
-// synchronous=FULL (a commit is on disk when COMMIT returns: SPEC §4's 202).
+// The writer connection: WAL (readers never block the writer, nor it them),
+// synchronous=FULL (a commit is on disk when COMMIT returns: SPEC §4's 202),
+// and temporary files in memory: each op of a group commit runs in a savepoint,
+// whose statement journal (the pages' old contents, ~16 KiB per ingested event)
+// otherwise spills to a file in /var/tmp; measured: 94% of the writer's
+// pwrite() calls, 16 per event. It lives for one op, so memory stays small.
 Status configure_writer(Connection& db, const std::string& path) {
+  PJ_RETURN_IF_ERROR(db.exec("PRAGMA temp_store = MEMORY"));
   auto mode = db.query("PRAGMA journal_mode = WAL");
   if (!mode) return mode.status();
   auto row = mode->step();

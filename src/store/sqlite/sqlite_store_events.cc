@@ -7,6 +7,7 @@
 #include <string>
 #include <tuple>
 
+#include "claim_sql.h"
 #include "core/ids.h"
 #include "query_helpers.h"
 #include "reader_pool.h"
@@ -131,34 +132,25 @@ Result<Page<Event>> SqliteStore::list_events(const EventFilter& f) {
 
 Result<std::vector<Event>> SqliteStore::claim_due_events(const ClaimRequest& r) {
   if (r.limit <= 0) return std::vector<Event>{};
-  // One statement, one write transaction: walk the first scan_limit due,
-  // unleased events of live enabled endpoints (events_due index, no sort), keep
-  // at most per_endpoint_limit of each endpoint, and lease the first `limit`.
-  static const std::string kClaim =
-      "UPDATE events SET lease_until = ?2 WHERE id IN ("
-      " SELECT id FROM ("
-      "  SELECT id, next_attempt_at AS due, ROW_NUMBER() OVER ("
-      "   PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS nth FROM ("
-      "   SELECT e.id, e.endpoint_id, e.next_attempt_at"
-      "   FROM events AS e JOIN endpoints AS p ON p.id = e.endpoint_id"
-      "   WHERE e.status IN ('QUEUED', 'RETRYING') AND e.next_attempt_at <= ?1"
-      "   AND (e.lease_until IS NULL OR e.lease_until <= ?1)"
-      "   AND p.enabled = 1 AND p.deleted_at IS NULL"
-      "   AND e.endpoint_id NOT IN (SELECT value FROM json_each(?4))"
-      "   ORDER BY e.next_attempt_at, e.id LIMIT ?6))"
-      " WHERE nth <= ?5 ORDER BY due, id LIMIT ?3)"
-      " RETURNING " +
-      std::string(sqlite::kEventColumns);
-  // The excluded endpoints travel as one JSON array parameter (ids are plain
-  // base32: nothing to escape).
-  std::string excluded = "[";
-  for (size_t i = 0; i < r.exclude_endpoints.size(); ++i)
-    excluded += (i ? ",\"" : "\"") + r.exclude_endpoints[i] + "\"";
-  excluded += "]";
+  // One statement, one write transaction (claim_sql.h).
+  static const std::string kClaimAll = sqlite::claim_sql(false);
+  static const std::string kClaimOnly = sqlite::claim_sql(true);
+  // Endpoint ids travel as JSON array parameters (ids are plain base32:
+  // nothing to escape).
+  auto json_array = [](const std::vector<std::string>& ids) {
+    std::string out = "[";
+    for (size_t i = 0; i < ids.size(); ++i) out += (i ? ",\"" : "\"") + ids[i] + "\"";
+    return out + "]";
+  };
+  const std::string excluded = json_array(r.exclude_endpoints);
+  const std::string only = json_array(r.only_endpoints);
   std::vector<Event> claimed;
   Status st = writer_->run_sync([&](Connection& db) -> Status {
-    auto rows = sqlite::query_all(db, kClaim, sqlite::read_event, r.now, r.lease_until, r.limit,
-                                  excluded, r.per_endpoint_limit, r.scan_limit);
+    auto rows = r.only_endpoints.empty()
+                    ? sqlite::query_all(db, kClaimAll, sqlite::read_event, r.now, r.lease_until,
+                                        r.limit, excluded, r.per_endpoint_limit)
+                    : sqlite::query_all(db, kClaimOnly, sqlite::read_event, r.now, r.lease_until,
+                                        r.limit, excluded, r.per_endpoint_limit, only);
     if (!rows) return sqlite::with_context(rows.status(), "claim due events");
     claimed = std::move(*rows);
     return Status::ok();
