@@ -101,6 +101,11 @@ def delivery(a, work, results):
         end = time.monotonic()
         cpu = s.cpu() - c0
         _, hwm = s.memory()
+        # The last attempts are being recorded: give them a moment (bounded).
+        settle = time.monotonic() + 15
+        while time.monotonic() < settle and \
+                bl.count_events(db, "status = 'DELIVERED'") < a.backlog:
+            time.sleep(0.2)
         s.stop()
         delivered = bl.count_events(db, "status = 'DELIVERED'")
         elapsed = end - (first or t0)
