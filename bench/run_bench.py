@@ -258,10 +258,13 @@ def main():
     p.add_argument("--waiting", type=int, default=1_000_000)
     p.add_argument("--only", nargs="+", choices=["ingest", "delivery", "e2e", "memory", "micro"])
     p.add_argument("--quick", action="store_true", help="one short run of each (a smoke test)")
+    p.add_argument("--serve-args", default="",
+                   help="extra flags for every `promptjang serve`, e.g. \"--http-client curl\"")
     a = p.parse_args()
     if a.quick:
         a.runs, a.seconds, a.backlog, a.e2e_seconds, a.waiting = 1, 3, 20_000, 3, 50_000
     a.binary = os.path.abspath(os.path.join(a.build, "promptjang"))
+    bl.EXTRA_SERVE_ARGS[:] = a.serve_args.split()
     a.e2e_tool = os.path.abspath(os.path.join(a.build, "pj_bench_e2e"))
     a.micro_tool = os.path.abspath(os.path.join(a.build, "bench/micro/pj_micro_bench"))
     for tool in ("nginx", "wrk", "sqlite3"):

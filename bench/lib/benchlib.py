@@ -22,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 POST_LUA = os.path.join(HERE, "post.lua")
 
 _started = []  # Popen objects, ended by cleanup()
+EXTRA_SERVE_ARGS = []  # added to every `promptjang serve` (run_bench.py --serve-args)
 
 
 def log(msg):
@@ -158,7 +159,7 @@ class Server:
         self.err_path = os.path.join(self.workdir, f"{name}.err")
         args = [binary, "serve", "--listen", f"127.0.0.1:{self.port}",
                 "--database", f"sqlite:{db_path}", "--allow-private-targets",
-                "--log-level", "warn", *extra]
+                "--log-level", "warn", *EXTRA_SERVE_ARGS, *extra]
         self.args = args
         self.proc = spawn(args, stdout=open(self.out_path, "w"), stderr=open(self.err_path, "w"))
         self.pid = self.proc.pid

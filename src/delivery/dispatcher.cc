@@ -33,6 +33,7 @@ void Dispatcher::start() {
   if (running_) return;
   running_ = true;
   thread_ = std::thread([this] { run(); });
+  claimer_ = std::thread([this] { claim_loop(); });
 }
 
 void Dispatcher::stop() {
@@ -43,6 +44,7 @@ void Dispatcher::stop() {
   }
   cv_.notify_all();
   thread_.join();
+  claimer_.join();
   std::vector<std::string> unsent;
   {
     std::unique_lock lock(mu_);
@@ -117,17 +119,9 @@ void Dispatcher::run() {
     work_ = false;
     if (due) {
       poke_ = false;
-      refill_.clear();  // the claim of every endpoint covers them
-      lock.unlock();
-      claim(now);
-      lock.lock();
+      claim_all_ = true;  // the claimer takes it; this thread goes on sending
+      cv_.notify_all();
       next_poll = now + std::chrono::duration_cast<Micros>(options_.poll_interval);
-    } else if (!refill_.empty()) {
-      std::vector<std::string> only(refill_.begin(), refill_.end());
-      refill_.clear();
-      lock.unlock();
-      claim(now, std::move(only));
-      lock.lock();
     }
     if (!to_disable_.empty()) {
       auto ids = std::move(to_disable_);
@@ -145,8 +139,28 @@ void Dispatcher::run() {
     TimePoint until = next_poll;
     if (!wakeups_.empty()) until = std::min(until, wakeups_.top());
     auto wait = until - clock_.now();
-    if (wait > Micros(0))
-      cv_.wait_for(lock, wait, [&] { return stopping_ || poke_ || work_ || !refill_.empty(); });
+    if (wait > Micros(0)) cv_.wait_for(lock, wait, [&] { return stopping_ || poke_ || work_; });
+  }
+}
+
+void Dispatcher::claim_loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || claim_all_ || !refill_.empty(); });
+    if (stopping_) return;
+    std::vector<std::string> only;
+    if (claim_all_) {
+      claim_all_ = false;
+      refill_.clear();  // the claim of every endpoint covers them
+    } else {
+      only.assign(refill_.begin(), refill_.end());
+      refill_.clear();
+    }
+    lock.unlock();
+    claim(clock_.now(), std::move(only));
+    lock.lock();
+    work_ = true;
+    cv_.notify_all();
   }
 }
 
@@ -237,8 +251,9 @@ bool Dispatcher::next_startable(Event& out) {
   return false;
 }
 
-void Dispatcher::forget(const Event& event) {
-  held_ids_.erase(event.id);
+void Dispatcher::forget(const Event& event) { held_ids_.erase(event.id); }
+
+void Dispatcher::release_hold(const Event& event) {
   auto it = endpoints_.find(event.endpoint_id);
   if (it == endpoints_.end()) return;
   if (it->second.held > 0) --it->second.held;
@@ -273,6 +288,7 @@ void Dispatcher::start_attempt(Event event) {
     auto it = endpoints_.find(event.endpoint_id);
     if (it != endpoints_.end()) --it->second.in_flight;
     --in_flight_;
+    release_hold(event);
     forget(event);
     work_ = true;
     cv_.notify_all();
@@ -297,6 +313,10 @@ void Dispatcher::on_result(Event event, int attempt_number, OutboundResult resul
     auto it = endpoints_.find(event.endpoint_id);
     if (it != endpoints_.end() && it->second.in_flight > 0) --it->second.in_flight;
     --in_flight_;
+    // Its payload is gone (sent): the attempt no longer counts against the
+    // endpoint's cap while it is being recorded, so the commit's fsync does
+    // not hold back the endpoint's next events.
+    release_hold(event);
     work_ = true;
     if (abandoned_) {  // shutting down past the drain: the lease brings it back
       forget(event);

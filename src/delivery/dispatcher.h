@@ -17,10 +17,12 @@
 // A 410 disables the endpoint. Delivery is at least once: an event whose
 // attempt was never recorded is claimed again when its lease ends.
 //
-// Threads: one dispatcher thread (claims, starts attempts, disables endpoints);
-// results arrive on the HttpClient's thread and commits on the store's writer
-// thread; all shared state is guarded by mu_. No store call is made while mu_
-// is held.
+// Threads: one dispatcher thread (starts attempts, disables endpoints) and one
+// claimer thread (claims from the store: a claim waits for a group commit, a
+// few milliseconds of fsync, and the sending must not stop meanwhile — it did,
+// and deliveries ran at a third of the speed); results arrive on the
+// HttpClient's thread and commits on the store's writer thread; all shared
+// state is guarded by mu_. No store call is made while mu_ is held.
 #pragma once
 
 #include <chrono>
@@ -85,13 +87,14 @@ class Dispatcher {
   struct EndpointState {
     std::deque<Event> ready;
     size_t in_flight = 0;
-    size_t held = 0;  // ready + in flight
+    size_t held = 0;  // ready + in flight (not those being recorded: their payload is gone)
     // Work of this endpoint was left in the store for want of room: claim again
     // as soon as it has room.
     bool overflowed = false;
   };
 
-  void run();
+  void run();         // the dispatcher thread
+  void claim_loop();  // the claimer thread
   // Claims due work: of every endpoint, or only of `only` (a refill).
   void claim(TimePoint now, std::vector<std::string> only = {});
   // Events of one endpoint taken per claim: half its cap, the room an endpoint
@@ -104,7 +107,11 @@ class Dispatcher {
   void on_result(Event event, int attempt_number, OutboundResult result);
   void on_recorded(const Event& event, const Decision& decision, const Status& status);
   void disable_endpoints(std::vector<std::pair<std::string, std::string>> ids);
-  void forget(const Event& event);  // no longer held (mu_ held by caller)
+  // An event stops counting against its endpoint's cap (sent, or dropped);
+  // mu_ held by the caller.
+  void release_hold(const Event& event);
+  // An event is no longer this dispatcher's (recorded, or dropped); mu_ held.
+  void forget(const Event& event);
   // Endpoints holding more than half their cap: left out of claims. mu_ held.
   std::vector<std::string> saturated_endpoints() const;
 
@@ -117,9 +124,10 @@ class Dispatcher {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool running_ = false;   // guarded by mu_
-  bool stopping_ = false;  // guarded by mu_
-  bool poke_ = false;      // guarded by mu_: claim at the next turn
+  bool running_ = false;    // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
+  bool poke_ = false;       // guarded by mu_: claim at the next turn
+  bool claim_all_ = false;  // guarded by mu_: the claimer is to claim of every endpoint
   // Endpoints whose backlog waits in the store and that have room again: a
   // claim of just these at the next turn (cheap: no walk of every endpoint).
   std::unordered_set<std::string> refill_;                    // guarded by mu_
@@ -135,6 +143,7 @@ class Dispatcher {
   bool work_ = false;       // something changed since the thread last looked; mu_
   bool abandoned_ = false;  // drain timed out: late results are not recorded; mu_
   std::thread thread_;
+  std::thread claimer_;
 };
 
 }  // namespace promptjang
