@@ -91,6 +91,8 @@ Status validate(const Config& c) {
     return invalid_argument("--max-in-flight must be 1 to 100000");
   if (c.max_in_flight_per_endpoint < 1 || c.max_in_flight_per_endpoint > c.max_in_flight)
     return invalid_argument("--max-in-flight-per-endpoint must be 1 to --max-in-flight");
+  if (c.http_client != "beast" && c.http_client != "curl")
+    return invalid_argument("--http-client must be beast or curl");
   if (c.rate_limit < 0 || c.rate_limit_burst < 0)
     return invalid_argument("--rate-limit and --rate-limit-burst must not be negative");
   for (auto l : {"trace", "debug", "info", "warn", "error", "critical", "off"})

@@ -21,6 +21,7 @@ struct Config {
   double delivery_timeout_s = 15;
   double connect_timeout_s = 5;
   bool allow_private_targets = false;
+  std::string http_client = "beast";  // the sender: beast (default) or curl (libcurl)
   std::string log_level = "info";
   int io_threads = 2;
   size_t max_connections = 10000;

@@ -26,7 +26,17 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
     client_options.allow_private_targets = config.allow_private_targets;
     client_options.max_total_connections = config.max_in_flight;
     client_options.user_agent = user_agent();
-    node->client_ = std::make_unique<CurlHttpClient>(client_options, runtime.clock(), logger);
+    if (config.http_client == "curl") {
+      node->client_ = std::make_unique<CurlHttpClient>(client_options, runtime.clock(), logger);
+    } else {
+      BeastClientOptions beast;
+      beast.connect_timeout = client_options.connect_timeout;
+      beast.total_timeout = client_options.total_timeout;
+      beast.allow_private_targets = client_options.allow_private_targets;
+      beast.max_total_connections = client_options.max_total_connections;
+      beast.user_agent = client_options.user_agent;
+      node->client_ = std::make_unique<BeastHttpClient>(beast, runtime.clock(), logger);
+    }
 
     DispatcherOptions options;
     options.schedule = *parse_retry_schedule(config.retry_schedule);

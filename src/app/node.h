@@ -16,6 +16,7 @@
 #include "app/config.h"
 #include "app/runtime.h"
 #include "core/log.h"
+#include "delivery/beast_client.h"
 #include "delivery/curl_client.h"
 #include "delivery/dispatcher.h"
 #include "usage/rate_limiter.h"
@@ -41,7 +42,7 @@ class Node {
   Logger& logger_;
   std::unique_ptr<KeyCache> keys_;
   std::unique_ptr<EndpointCache> endpoints_;
-  std::unique_ptr<CurlHttpClient> client_;     // null with --no-delivery
+  std::unique_ptr<HttpClient> client_;         // null with --no-delivery
   std::unique_ptr<Dispatcher> dispatcher_;     // null with --no-delivery
   std::unique_ptr<RateLimiter> rate_limiter_;  // null without --rate-limit
   std::unique_ptr<RetentionSweeper> sweeper_;  // null when retention is off

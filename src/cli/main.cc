@@ -48,6 +48,11 @@ int main(int argc, char** argv) {
       ->add_flag("--allow-private-targets", config.allow_private_targets,
                  "Allow deliveries to private and loopback addresses (local use)")
       ->envname("PROMPTJANG_ALLOW_PRIVATE_TARGETS");
+  serve
+      ->add_option("--http-client", config.http_client,
+                   "The sender of deliveries: beast (Boost.Beast, default) or curl (libcurl)")
+      ->envname("PROMPTJANG_HTTP_CLIENT")
+      ->capture_default_str();
   serve->add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off")
       ->envname("PROMPTJANG_LOG_LEVEL")
       ->capture_default_str();

@@ -55,6 +55,14 @@ TEST(ConfigTest, ValidateFailsFast) {
   c = Config{};
   c.connect_timeout_s = 20;
   EXPECT_FALSE(validate(c).is_ok());
+  c = Config{};
+  EXPECT_EQ(c.http_client, "beast");
+  c.http_client = "curl";
+  EXPECT_TRUE(validate(c).is_ok());
+  c.http_client = "wget";
+  Status s = validate(c);
+  EXPECT_FALSE(s.is_ok());
+  EXPECT_NE(s.message().find("--http-client"), std::string::npos) << s.message();
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// CurlHttpClient when no usable answer comes: timeouts, refused, closed and reset
-// connections, DNS and TLS failures, schemes other than http(s), the SSRF guard
+// Both HttpClients (curl and beast, see sender_fixture.cc) when no usable answer
+// comes: timeouts, refused, closed and reset connections, endless headers and
+// trailers, DNS and TLS failures, schemes other than http(s), the SSRF guard
 // (loopback refused by address, by name, with the receiver never reached), and
 // shutdown with transfers in flight.
 #include <gtest/gtest.h>
@@ -16,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "delivery/curl_client.h"
+#include "delivery/http_client.h"
 #include "unit/delivery/raw_server.h"
 #include "unit/delivery/sender_fixture.h"
 
@@ -35,7 +36,7 @@ void answer_ok(RawConn& c) {
     if (!c.write(raw_response(200, "ok"))) return;
 }
 
-TEST_F(SenderTest, ReceiverThatNeverAnswersTimesOut) {
+TEST_P(SenderTest, ReceiverThatNeverAnswersTimesOut) {
   options_.total_timeout = 300ms;
   RawServer receiver(hang);
   ASSERT_TRUE(receiver.ok());
@@ -49,7 +50,7 @@ TEST_F(SenderTest, ReceiverThatNeverAnswersTimesOut) {
   EXPECT_GE(r.ended_at - r.started_at, 250ms);
 }
 
-TEST_F(SenderTest, ClosedPortIsAConnectionError) {
+TEST_P(SenderTest, ClosedPortIsAConnectionError) {
   // A bound socket that does not listen: connecting to it is refused.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(fd, 0);
@@ -66,7 +67,7 @@ TEST_F(SenderTest, ClosedPortIsAConnectionError) {
   EXPECT_FALSE(r.error_detail.empty());
 }
 
-TEST_F(SenderTest, PeerClosingWithoutAnAnswerIsAConnectionError) {
+TEST_P(SenderTest, PeerClosingWithoutAnAnswerIsAConnectionError) {
   RawServer receiver([](RawConn& c) { (void)c.read_request(); });
   ASSERT_TRUE(receiver.ok());
   OutboundResult r = post(receiver.url());
@@ -74,7 +75,7 @@ TEST_F(SenderTest, PeerClosingWithoutAnAnswerIsAConnectionError) {
   EXPECT_FALSE(r.status_code);
 }
 
-TEST_F(SenderTest, PeerResettingIsAConnectionError) {
+TEST_P(SenderTest, PeerResettingIsAConnectionError) {
   RawServer receiver([](RawConn& c) {
     (void)c.read_request();
     c.reset();
@@ -85,7 +86,7 @@ TEST_F(SenderTest, PeerResettingIsAConnectionError) {
   EXPECT_FALSE(r.status_code);
 }
 
-TEST_F(SenderTest, ResetMidBodyIsAConnectionErrorWithoutStatus) {
+TEST_P(SenderTest, ResetMidBodyIsAConnectionErrorWithoutStatus) {
   RawServer receiver([](RawConn& c) {
     if (!c.read_request()) return;
     c.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly ten..");
@@ -98,7 +99,7 @@ TEST_F(SenderTest, ResetMidBodyIsAConnectionErrorWithoutStatus) {
   EXPECT_FALSE(r.status_code);
 }
 
-TEST_F(SenderTest, EndlessResponseHeadersAreCutAsAConnectionError) {
+TEST_P(SenderTest, EndlessResponseHeadersAreCutAsAConnectionError) {
   std::atomic<size_t> written{0};
   RawServer receiver([&](RawConn& c) {
     if (!c.read_request() || !c.write("HTTP/1.1 200 OK\r\n")) return;
@@ -112,13 +113,30 @@ TEST_F(SenderTest, EndlessResponseHeadersAreCutAsAConnectionError) {
   EXPECT_LT(written.load(), 16u * 1024 * 1024);
 }
 
-TEST_F(SenderTest, UnresolvableHostIsADnsError) {
+TEST_P(SenderTest, EndlessTrailersAreCutAsAConnectionError) {
+  std::atomic<size_t> written{0};
+  RawServer receiver([&](RawConn& c) {
+    if (!c.read_request() ||
+        !c.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n"))
+      return;
+    const std::string line = "X-Trailer: " + std::string(1000, 't') + "\r\n";
+    while (written.load() < 64u * 1024 * 1024 && c.write(line)) written += line.size();
+  });
+  ASSERT_TRUE(receiver.ok());
+  OutboundResult r = post(receiver.url());
+  EXPECT_EQ(r.error, "connection") << r.error_detail;
+  EXPECT_FALSE(r.status_code);
+  EXPECT_NE(r.error_detail.find("headers"), std::string::npos) << r.error_detail;
+  EXPECT_LT(written.load(), 16u * 1024 * 1024);
+}
+
+TEST_P(SenderTest, UnresolvableHostIsADnsError) {
   OutboundResult r = post("http://nonexistent.invalid/hook");
   EXPECT_EQ(r.error, "dns") << r.error_detail;
   EXPECT_FALSE(r.status_code);
 }
 
-TEST_F(SenderTest, HttpsToAPlainHttpServerIsATlsError) {
+TEST_P(SenderTest, HttpsToAPlainHttpServerIsATlsError) {
   LoopbackReceiver receiver;
   OutboundResult r = post("https://127.0.0.1:" + std::to_string(receiver.port()) + "/hook");
   EXPECT_EQ(r.error, "tls") << r.error_detail;
@@ -126,7 +144,7 @@ TEST_F(SenderTest, HttpsToAPlainHttpServerIsATlsError) {
   EXPECT_EQ(receiver.hits(), 0u);
 }
 
-TEST_F(SenderTest, OnlyHttpAndHttpsAreSpoken) {
+TEST_P(SenderTest, OnlyHttpAndHttpsAreSpoken) {
   RawServer receiver(answer_ok);
   ASSERT_TRUE(receiver.ok());
   const std::string port = std::to_string(receiver.port());
@@ -140,7 +158,7 @@ TEST_F(SenderTest, OnlyHttpAndHttpsAreSpoken) {
   EXPECT_EQ(receiver.accepted(), 0);
 }
 
-TEST_F(SenderTest, SsrfGuardRefusesLoopbackAndTheReceiverIsNeverReached) {
+TEST_P(SenderTest, SsrfGuardRefusesLoopbackAndTheReceiverIsNeverReached) {
   options_.allow_private_targets = false;
   RawServer v4(answer_ok);
   ASSERT_TRUE(v4.ok());
@@ -167,7 +185,7 @@ TEST_F(SenderTest, SsrfGuardRefusesLoopbackAndTheReceiverIsNeverReached) {
   }
 }
 
-TEST_F(SenderTest, AllowPrivateTargetsLetsLoopbackThrough) {
+TEST_P(SenderTest, AllowPrivateTargetsLetsLoopbackThrough) {
   options_.allow_private_targets = true;
   RawServer v4(answer_ok);
   ASSERT_TRUE(v4.ok());
@@ -181,7 +199,7 @@ TEST_F(SenderTest, AllowPrivateTargetsLetsLoopbackThrough) {
   }
 }
 
-TEST_F(SenderTest, DestructorCompletesEverySendInFlight) {
+TEST_P(SenderTest, DestructorCompletesEverySendInFlight) {
   options_.total_timeout = 10s;
   RawServer receiver(hang);
   ASSERT_TRUE(receiver.ok());
@@ -211,7 +229,7 @@ TEST_F(SenderTest, DestructorCompletesEverySendInFlight) {
   }
 }
 
-TEST_F(SenderTest, AThrowingCallbackDoesNotStopTheClient) {
+TEST_P(SenderTest, AThrowingCallbackDoesNotStopTheClient) {
   LoopbackReceiver receiver;
   client().send({receiver.url(), {}, "{}"}, [](OutboundResult) { throw std::runtime_error("x"); });
   EXPECT_EQ(post(receiver.url()).status_code, 200);

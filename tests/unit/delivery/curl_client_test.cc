@@ -1,9 +1,8 @@
-// CurlHttpClient against receivers that answer: what goes out (body and headers
-// byte for byte, no Expect, no curl-made Content-Type), what comes back (status,
-// headers of the final response, the body cut at 64 KiB), redirects not followed,
-// keep-alive reuse and many transfers at once.
-#include "delivery/curl_client.h"
-
+// Both HttpClients (curl and beast, see sender_fixture.cc) against receivers
+// that answer: what goes out (body and headers byte for byte, no Expect, no
+// client-made Content-Type), what comes back (status, headers of the final
+// response, the body cut at 64 KiB), redirects not followed, keep-alive reuse
+// and many transfers at once.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -13,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "delivery/http_client.h"
 #include "unit/delivery/raw_server.h"
 #include "unit/delivery/sender_fixture.h"
 
@@ -30,7 +30,7 @@ HttpResponse answer(int status, std::string body = "", std::string content_type 
   return res;
 }
 
-TEST_F(SenderTest, OkAnswerStatusHeadersAndBodyAreRead) {
+TEST_P(SenderTest, OkAnswerStatusHeadersAndBodyAreRead) {
   LoopbackReceiver receiver([](const HttpRequest&) {
     HttpResponse res = answer(200, R"({"received":true})", "application/json");
     res.headers.add("X-Custom", "abc  def");
@@ -51,7 +51,7 @@ TEST_F(SenderTest, OkAnswerStatusHeadersAndBodyAreRead) {
   EXPECT_LE(r.ended_at, after);
 }
 
-TEST_F(SenderTest, RequestBodyAndHeadersArriveByteForByte) {
+TEST_P(SenderTest, RequestBodyAndHeadersArriveByteForByte) {
   LoopbackReceiver receiver;
   std::string body =
       "  {\"event\" :  \"order.created\" ,\n\t\"name\": \"Zoë 日本 \xF0\x9F\x8E\x89\",";
@@ -84,7 +84,7 @@ TEST_F(SenderTest, RequestBodyAndHeadersArriveByteForByte) {
   EXPECT_EQ(content_types, 1);
 }
 
-TEST_F(SenderTest, NoContentTypeOrExpectIsAddedByCurl) {
+TEST_P(SenderTest, NoContentTypeOrExpectIsAdded) {
   LoopbackReceiver receiver;
   // A body past 1 MiB is where curl 7.88 would otherwise ask for 100-continue.
   OutboundResult r = post(receiver.url(), std::string(1536 * 1024, 'x'));
@@ -95,7 +95,7 @@ TEST_F(SenderTest, NoContentTypeOrExpectIsAddedByCurl) {
   EXPECT_EQ(got.body.size(), 1536u * 1024);
 }
 
-TEST_F(SenderTest, UserAgentOptionIsUsedOnlyWhenTheRequestHasNone) {
+TEST_P(SenderTest, UserAgentOptionIsUsedOnlyWhenTheRequestHasNone) {
   options_.user_agent = "FromOptions/1";
   LoopbackReceiver receiver;
   (void)post(receiver.url());
@@ -106,7 +106,7 @@ TEST_F(SenderTest, UserAgentOptionIsUsedOnlyWhenTheRequestHasNone) {
   EXPECT_EQ(got[1].headers.get("user-agent").value_or(""), "PromptJang/9");
 }
 
-TEST_F(SenderTest, NoContentIsReported) {
+TEST_P(SenderTest, NoContentIsReported) {
   LoopbackReceiver receiver([](const HttpRequest&) { return answer(204); });
   OutboundResult r = post(receiver.url());
   EXPECT_FALSE(r.error);
@@ -114,7 +114,7 @@ TEST_F(SenderTest, NoContentIsReported) {
   EXPECT_EQ(r.response_body, "");
 }
 
-TEST_F(SenderTest, RedirectIsReportedAndNeverFollowed) {
+TEST_P(SenderTest, RedirectIsReportedAndNeverFollowed) {
   RawServer elsewhere([](RawConn& c) {
     if (c.read_request()) c.write(raw_response(200, "followed"));
   });
@@ -135,7 +135,7 @@ TEST_F(SenderTest, RedirectIsReportedAndNeverFollowed) {
   EXPECT_EQ(elsewhere.accepted(), 0);
 }
 
-TEST_F(SenderTest, ErrorStatusesAreReportedWithTheirBody) {
+TEST_P(SenderTest, ErrorStatusesAreReportedWithTheirBody) {
   for (int status : {400, 410, 500, 503}) {
     LoopbackReceiver receiver(
         [status](const HttpRequest&) { return answer(status, "no " + std::to_string(status)); });
@@ -146,7 +146,7 @@ TEST_F(SenderTest, ErrorStatusesAreReportedWithTheirBody) {
   }
 }
 
-TEST_F(SenderTest, LargeBodyIsCutAt64KiBAndMarkedTruncated) {
+TEST_P(SenderTest, LargeBodyIsCutAt64KiBAndMarkedTruncated) {
   std::string big(200 * 1024, '\0');
   for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
   LoopbackReceiver receiver([&](const HttpRequest&) { return answer(200, big); });
@@ -158,7 +158,7 @@ TEST_F(SenderTest, LargeBodyIsCutAt64KiBAndMarkedTruncated) {
   EXPECT_EQ(r.response_body, big.substr(0, kMaxKeptResponseBody));
 }
 
-TEST_F(SenderTest, EndlessBodyIsCutAfterTheDiscardAllowanceKeepingTheStatus) {
+TEST_P(SenderTest, EndlessBodyIsCutAfterTheDiscardAllowanceKeepingTheStatus) {
   std::atomic<size_t> written{0};
   RawServer receiver([&](RawConn& c) {
     if (!c.read_request()) return;
@@ -176,7 +176,7 @@ TEST_F(SenderTest, EndlessBodyIsCutAfterTheDiscardAllowanceKeepingTheStatus) {
   EXPECT_LT(written.load(), 16u * 1024 * 1024);
 }
 
-TEST_F(SenderTest, OnlyTheFinalResponsesHeadersAreKept) {
+TEST_P(SenderTest, OnlyTheFinalResponsesHeadersAreKept) {
   RawServer receiver([](RawConn& c) {
     if (!c.read_request()) return;
     c.write(
@@ -198,7 +198,7 @@ TEST_F(SenderTest, OnlyTheFinalResponsesHeadersAreKept) {
   EXPECT_EQ(r.response_headers.size(), 3u);
 }
 
-TEST_F(SenderTest, SequentialSendsReuseOneKeptAliveConnection) {
+TEST_P(SenderTest, SequentialSendsReuseOneKeptAliveConnection) {
   std::atomic<int> requests{0};
   RawServer receiver([&](RawConn& c) {
     while (c.read_request()) {
@@ -216,7 +216,7 @@ TEST_F(SenderTest, SequentialSendsReuseOneKeptAliveConnection) {
   EXPECT_EQ(receiver.accepted(), 1);
 }
 
-TEST_F(SenderTest, HundredConcurrentSendsAllCompleteOnTheClientThread) {
+TEST_P(SenderTest, HundredConcurrentSendsAllCompleteOnTheClientThread) {
   LoopbackReceiver receiver;
   constexpr int kSends = 100;
   std::mutex mu;

@@ -1,6 +1,8 @@
-// Shared pieces of the CurlHttpClient tests: a loopback receiver built on our
-// HttpServer with a scripted answer, and a fixture that makes a client and sends
-// through it, waiting for the callback with a bound.
+// Shared pieces of the HttpClient tests: a loopback receiver built on our
+// HttpServer with a scripted answer, and fixtures that make a client and send
+// through it, waiting for the callback with a bound. SenderTest is
+// parameterised by the client (sender_fixture.cc runs every TEST_P of it against
+// CurlHttpClient and BeastHttpClient); SenderFixture is the same for one client.
 // Thread safety: the receiver's handler runs on the server's I/O threads; what it
 // records is under a mutex. The fixture's helpers are called from the test thread.
 #pragma once
@@ -13,6 +15,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <variant>
@@ -22,7 +25,8 @@
 #include "api/server.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "delivery/curl_client.h"
+#include "delivery/beast_client.h"
+#include "delivery/http_client.h"
 
 namespace promptjang::testing {
 
@@ -83,16 +87,27 @@ class LoopbackReceiver : public HttpHandler {
   std::vector<HttpRequest> requests_;  // guarded by mu_
 };
 
-class SenderTest : public ::testing::Test {
+// Makes the client under test. The options are BeastClientOptions, a superset
+// of CurlClientOptions (idle_timeout means nothing to curl).
+struct ClientFactory {
+  std::string name;  // the test name suffix: "curl", "beast"
+  std::function<std::unique_ptr<HttpClient>(const BeastClientOptions&, const Clock&, Logger&)> make;
+};
+inline void PrintTo(const ClientFactory& factory, std::ostream* os) { *os << factory.name; }
+ClientFactory curl_factory();   // sender_fixture.cc
+ClientFactory beast_factory();  // sender_fixture.cc
+
+class SenderFixture : public ::testing::Test {
  protected:
-  SenderTest() : logger_(make_null_logger()) {
+  explicit SenderFixture(ClientFactory factory)
+      : factory_(std::move(factory)), logger_(make_null_logger()) {
     options_.allow_private_targets = true;  // every receiver here is on loopback
     options_.connect_timeout = std::chrono::seconds(2);
     options_.total_timeout = std::chrono::seconds(4);
   }
 
-  CurlHttpClient& client() {
-    if (!client_) client_ = std::make_unique<CurlHttpClient>(options_, clock_, *logger_);
+  HttpClient& client() {
+    if (!client_) client_ = factory_.make(options_, clock_, *logger_);
     return *client_;
   }
 
@@ -123,10 +138,16 @@ class SenderTest : public ::testing::Test {
     return "";
   }
 
+  ClientFactory factory_;
   SystemClock clock_;
   std::shared_ptr<Logger> logger_;
-  CurlClientOptions options_;
-  std::unique_ptr<CurlHttpClient> client_;
+  BeastClientOptions options_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+class SenderTest : public SenderFixture, public ::testing::WithParamInterface<ClientFactory> {
+ protected:
+  SenderTest() : SenderFixture(GetParam()) {}
 };
 
 }  // namespace promptjang::testing
