@@ -258,9 +258,18 @@ def main():
     p.add_argument("--waiting", type=int, default=1_000_000)
     p.add_argument("--only", nargs="+", choices=["ingest", "delivery", "e2e", "memory", "micro"])
     p.add_argument("--quick", action="store_true", help="one short run of each (a smoke test)")
+    p.add_argument("--render-only", metavar="RESULTS_JSON",
+                   help="measure nothing: render --out from a previous run's raw figures")
     p.add_argument("--serve-args", default="",
                    help="extra flags for every `promptjang serve`, e.g. \"--http-client curl\"")
     a = p.parse_args()
+    if a.render_only:
+        with open(a.render_only) as f:
+            results = json.load(f)
+        with open(a.out, "w") as f:
+            f.write(report.render(results))
+        bl.log(f"wrote {a.out} from {a.render_only}")
+        return
     if a.quick:
         a.runs, a.seconds, a.backlog, a.e2e_seconds, a.waiting = 1, 3, 20_000, 3, 50_000
     a.binary = os.path.abspath(os.path.join(a.build, "promptjang"))

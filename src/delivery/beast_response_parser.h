@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string>
 
-#include "delivery/curl_client.h"  // kMaxDiscardedResponseBody, kMaxResponseHeaderBytes
+#include "delivery/http_client.h"  // kMaxDiscardedResponseBody, kMaxResponseHeaderBytes
 #include "delivery/http_client.h"
 
 namespace promptjang::beast_detail {

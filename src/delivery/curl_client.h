@@ -48,15 +48,6 @@
 
 namespace promptjang {
 
-// Bytes of a response body read and dropped after the kept ones before the
-// transfer is cut.
-inline constexpr size_t kMaxDiscardedResponseBody = 1024 * 1024;
-
-// Header bytes a response may send (all its header lines, 1xx ones included);
-// past them the transfer is cut and fails as "connection". Bounds memory: the
-// libcurl of Debian 12 (7.88) sets no total limit of its own.
-inline constexpr size_t kMaxResponseHeaderBytes = 64 * 1024;
-
 struct CurlClientOptions {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{15000};

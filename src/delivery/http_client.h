@@ -20,6 +20,16 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 inline constexpr size_t kMaxKeptResponseBody = 64 * 1024;
 
+// Bytes of a response body read and dropped after the kept ones before the
+// transfer is cut.
+inline constexpr size_t kMaxDiscardedResponseBody = 1024 * 1024;
+
+// Header bytes a response may send (all its header lines, 1xx ones included);
+// past them the transfer is cut and fails as "connection". Bounds memory: the
+// libcurl of Debian 12 (7.88) sets no total limit of its own, nor does Beast's
+// parser across interim (1xx) answers.
+inline constexpr size_t kMaxResponseHeaderBytes = 64 * 1024;
+
 struct OutboundRequest {
   std::string url;
   HeaderList headers;
