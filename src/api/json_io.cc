@@ -16,16 +16,14 @@ Result<std::optional<std::string>> optional_string(const boost::json::object& o,
                                                    std::string_view key) {
   auto it = o.find(key);
   if (it == o.end() || it->value().is_null()) return std::optional<std::string>{};
-  if (!it->value().is_string())
-    return invalid_argument("'" + std::string(key) + "' must be a string");
+  if (!it->value().is_string()) return invalid_argument(quoted(key) + " must be a string");
   return std::optional<std::string>{std::string(it->value().as_string())};
 }
 
 Result<std::optional<bool>> optional_bool(const boost::json::object& o, std::string_view key) {
   auto it = o.find(key);
   if (it == o.end() || it->value().is_null()) return std::optional<bool>{};
-  if (!it->value().is_bool())
-    return invalid_argument("'" + std::string(key) + "' must be a boolean");
+  if (!it->value().is_bool()) return invalid_argument(quoted(key) + " must be a boolean");
   return std::optional<bool>{it->value().as_bool()};
 }
 

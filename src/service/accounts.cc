@@ -55,8 +55,7 @@ Result<CreatedApiKey> create_api_key(const ServiceDeps& deps, std::string_view a
 Result<CreatedUser> create_user(const ServiceDeps& deps, std::string_view account_id,
                                 std::string_view email,
                                 const std::optional<std::string>& password) {
-  if (!plausible_email(email))
-    return invalid_argument("'" + std::string(email) + "' is not an email address");
+  if (!plausible_email(email)) return invalid_argument(quoted(email) + " is not an email address");
   std::string pw = password ? *password : generate_password(deps.random);
   if (pw.size() < kMinPasswordLength)
     return invalid_argument("password must be at least 10 characters");
