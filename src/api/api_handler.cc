@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "api/errors.h"
+#include "api/session_auth.h"
 
 namespace promptjang {
 namespace {
@@ -21,18 +22,19 @@ ApiHandler::ApiHandler(ApiContext ctx) : ctx_(std::move(ctx)) {
   add_api_key_routes(router_, ctx_);
   add_replay_routes(router_, ctx_);
   add_account_routes(router_, ctx_);
+  add_session_routes(router_, ctx_);
 }
 
 std::variant<size_t, HttpResponse> ApiHandler::preflight(HttpRequest& head) {
   if (!starts_with(head.path, "/api/")) return kManagementBodyLimit;
-  auto principal = ctx_.keys.authenticate(head.headers.get("Authorization"));
-  if (!principal) {
-    if (principal.status().code() == StatusCode::kUnauthenticated)
-      return error_response(401, "unauthorized", principal.status().message());
-    return status_response(principal.status());
-  }
+  // Sign-in and sign-out authenticate by themselves (a login has no credentials yet).
+  if (head.path == kSessionPath) return kSessionBodyLimit;
+  auto principal = authenticate_request(ctx_, head);
+  if (!principal) return auth_error_response(principal.status());
   if (ctx_.rate_limiter) {
-    auto d = ctx_.rate_limiter->take(principal->key_id);
+    // Per API key; a session's requests count against its user.
+    auto d = ctx_.rate_limiter->take(principal->key_id.empty() ? principal->user_id.value_or("")
+                                                               : principal->key_id);
     if (!d.allowed) {
       auto secs = std::max<int64_t>(1, (d.retry_after.count() + 999) / 1000);
       HttpResponse r = error_response(

@@ -2,9 +2,11 @@
 // and its health routes. It owns the route table; the resources' handlers live
 // one file each (*_routes.cc).
 //
-// preflight() authenticates /api/ requests before their body is read, so an
+// preflight() authenticates /api/ requests before their body is read (an API
+// key, or the dashboard's session cookie with its CSRF check), so an
 // unauthenticated client never gets to upload, and sets the body limit: the
 // plan's payload limit for ingest, kManagementBodyLimit for everything else.
+// The session route (sign-in, sign-out) authenticates by itself.
 // Thread safety: the route table is built in the constructor and only read after.
 #pragma once
 
@@ -15,6 +17,7 @@
 namespace promptjang {
 
 inline constexpr size_t kManagementBodyLimit = 64 * 1024;
+inline constexpr size_t kSessionBodyLimit = 4 * 1024;  // an email and a password
 
 class ApiHandler final : public HttpHandler {
  public:

@@ -53,7 +53,7 @@ Result<Principal> KeyCache::authenticate(std::optional<std::string_view> header)
     if (account.status().code() == StatusCode::kNotFound) return unauthenticated("unknown API key");
     return account.status();
   }
-  Principal p{std::move(*account), rec->id};
+  Principal p{std::move(*account), rec->id, std::nullopt};
   store_.touch_api_key(p.key_id, now);
   std::lock_guard lock(mu_);
   if (generation != generation_) return p;  // a revocation raced with us: do not cache

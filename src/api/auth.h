@@ -23,9 +23,12 @@
 
 namespace promptjang {
 
+// Who a request acts for: the account, and either the API key (key_id) or,
+// for the dashboard's session cookie, the signed-in user (user_id; key_id empty).
 struct Principal {
   Account account;
   std::string key_id;
+  std::optional<std::string> user_id;
 };
 
 class KeyCache {

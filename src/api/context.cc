@@ -1,9 +1,32 @@
 // Authentication wrappers for routes; see context.h.
 #include "api/context.h"
 
+#include "api/cookies.h"
 #include "api/errors.h"
+#include "api/session_auth.h"
 
 namespace promptjang {
+
+Result<Principal> authenticate_request(ApiContext& ctx, const HttpRequest& request) {
+  auto authorization = request.headers.get("Authorization");
+  if (!authorization && find_cookie(request.headers, kSessionCookie)) {
+    auto s = authenticate_session(ctx.deps.store, ctx.deps.clock, request);
+    if (!s) return s.status();
+    return Principal{std::move(s->account), "", std::move(s->session.user_id)};
+  }
+  return ctx.keys.authenticate(authorization);
+}
+
+HttpResponse auth_error_response(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kUnauthenticated:
+      return error_response(401, "unauthorized", status.message());
+    case StatusCode::kPermissionDenied:
+      return error_response(403, "csrf_failed", status.message());
+    default:
+      return status_response(status);
+  }
+}
 
 RouteHandler authed(ApiContext& ctx, AuthedHandler handler) {
   return [&ctx, handler = std::move(handler)](HttpRequest& req, const PathParams& params,
@@ -11,12 +34,8 @@ RouteHandler authed(ApiContext& ctx, AuthedHandler handler) {
     // Authenticated already by ApiHandler::preflight, before the body was read.
     if (const auto* known = std::any_cast<Principal>(&req.handler_state))
       return handler(*known, req, params, std::move(respond));
-    auto principal = ctx.keys.authenticate(req.headers.get("Authorization"));
-    if (!principal) {
-      if (principal.status().code() == StatusCode::kUnauthenticated)
-        return respond(error_response(401, "unauthorized", principal.status().message()));
-      return respond(status_response(principal.status()));
-    }
+    auto principal = authenticate_request(ctx, req);
+    if (!principal) return respond(auth_error_response(principal.status()));
     handler(*principal, req, params, std::move(respond));
   };
 }

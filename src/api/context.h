@@ -7,7 +7,9 @@
 
 #include "api/auth.h"
 #include "api/http_types.h"
+#include "api/login_throttle.h"
 #include "api/router.h"
+#include "api/worker_pool.h"
 #include "core/log.h"
 #include "service/deps.h"
 #include "store/endpoint_cache.h"
@@ -32,6 +34,10 @@ struct ApiContext {
   // Endpoints as the hot paths read them; routes that change one invalidate it.
   EndpointCache& endpoints;
   Logger& logger;
+  // Dashboard sign-in: failed-login counters, and the threads that check
+  // passwords (argon2id) off the I/O threads.
+  LoginThrottle& login_throttle;
+  WorkerPool& password_checks;
   DeliveryHooks delivery;
   RateLimiter* rate_limiter = nullptr;  // per API key; null = no limit
 };
@@ -41,8 +47,18 @@ using AuthedHandler =
 using SyncAuthedHandler =
     std::function<HttpResponse(const Principal&, HttpRequest&, const PathParams&)>;
 
-// A route that answers 401 (or 503 when the store is down) unless the request
-// carries a valid API key.
+// The request's principal: by its Authorization header when it has one (an API
+// key; it always wins), else by its `pj_session` cookie (session_auth.h, with
+// the CSRF check for state-changing methods). Unauthenticated, PermissionDenied
+// (CSRF) or Unavailable otherwise.
+Result<Principal> authenticate_request(ApiContext& ctx, const HttpRequest& request);
+
+// The answer to an authentication failure: 401 unauthorized, 403 csrf_failed,
+// or the usual mapping (503 when the store is down).
+HttpResponse auth_error_response(const Status& status);
+
+// A route that answers 401 (or 403 for a failed CSRF check, 503 when the store
+// is down) unless the request carries a valid API key or session cookie.
 RouteHandler authed(ApiContext& ctx, AuthedHandler handler);
 RouteHandler authed_sync(ApiContext& ctx, SyncAuthedHandler handler);
 
@@ -61,5 +77,6 @@ void add_api_key_routes(Router& router, ApiContext& ctx);
 void add_health_routes(Router& router, ApiContext& ctx);
 void add_replay_routes(Router& router, ApiContext& ctx);
 void add_account_routes(Router& router, ApiContext& ctx);
+void add_session_routes(Router& router, ApiContext& ctx);
 
 }  // namespace promptjang

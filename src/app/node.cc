@@ -64,9 +64,12 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
   if (config.retention)
     node->sweeper_ = std::make_unique<RetentionSweeper>(runtime.store(), runtime.plans(),
                                                         runtime.clock(), logger, SweeperOptions{});
-  node->handler_ =
-      std::make_unique<ApiHandler>(ApiContext{runtime.deps(), *node->keys_, *node->endpoints_,
-                                              logger, std::move(hooks), node->rate_limiter_.get()});
+  node->login_throttle_ = std::make_unique<LoginThrottle>(runtime.clock());
+  // One thread: an argon2id check takes one core and 64 MiB; 32 logins may wait.
+  node->password_checks_ = std::make_unique<WorkerPool>(1, 32, logger);
+  node->handler_ = std::make_unique<ApiHandler>(
+      ApiContext{runtime.deps(), *node->keys_, *node->endpoints_, logger, *node->login_throttle_,
+                 *node->password_checks_, std::move(hooks), node->rate_limiter_.get()});
   ServerOptions options;
   options.host = listen->host == "localhost" ? "127.0.0.1" : listen->host;
   options.port = listen->port;
@@ -92,6 +95,7 @@ void Node::stop() {
   running_ = false;
   logger_.info("shutting down: draining requests");
   server_->stop();
+  password_checks_->stop();
   if (sweeper_) sweeper_->stop();
   if (dispatcher_) dispatcher_->stop();
   client_.reset();

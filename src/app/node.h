@@ -2,7 +2,8 @@
 // a Runtime — with start-up and graceful shutdown.
 //
 // Shutdown order: the server stops accepting and drains in-flight requests (each
-// ingest still gets its 202 after its commit); the dispatcher stops starting
+// ingest still gets its 202 after its commit); the password-check worker is
+// joined (a login answers from it); the dispatcher stops starting
 // attempts and waits for those in flight to be recorded; the HTTP client goes
 // (its callbacks point into the dispatcher); then the store is flushed.
 // Thread safety: start() and stop() from one controlling thread.
@@ -46,6 +47,10 @@ class Node {
   std::unique_ptr<Dispatcher> dispatcher_;     // null with --no-delivery
   std::unique_ptr<RateLimiter> rate_limiter_;  // null without --rate-limit
   std::unique_ptr<RetentionSweeper> sweeper_;  // null when retention is off
+  std::unique_ptr<LoginThrottle> login_throttle_;
+  // Logins finish on it; stop() joins it right after the server, before
+  // anything its tasks use (the handler's context) goes.
+  std::unique_ptr<WorkerPool> password_checks_;
   std::unique_ptr<ApiHandler> handler_;
   std::unique_ptr<HttpServer> server_;
   bool running_ = false;

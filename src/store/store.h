@@ -30,6 +30,7 @@
 #include "model/api_key.h"
 #include "model/endpoint.h"
 #include "model/event.h"
+#include "model/session.h"
 
 namespace promptjang {
 
@@ -85,6 +86,8 @@ class Store {
   virtual Result<int64_t> count_accounts() = 0;
   virtual Status create_user(const User& user) = 0;  // AlreadyExists when the email is taken
   virtual Result<User> find_user_by_email(std::string_view email) = 0;
+  // NotFound when missing or of another account.
+  virtual Result<User> get_user(std::string_view account_id, std::string_view user_id) = 0;
 
   // --- API keys ---
   virtual Status create_api_key(const ApiKey& key) = 0;
@@ -97,6 +100,21 @@ class Store {
                                 TimePoint at) = 0;
   // Best effort and asynchronous: records the key's last use.
   virtual void touch_api_key(std::string_view key_id, TimePoint at) = 0;
+
+  // --- dashboard sessions ---
+  // Sessions are keyed by the SHA-256 (lowercase hex) of their token; the token
+  // itself is never given to the store. A session is valid while now < expires_at.
+  // AlreadyExists when the hash is taken; NotFound when the user or account is missing.
+  virtual Status create_session(const Session& session) = 0;
+  // NotFound when there is no such session or it has expired at `now`.
+  virtual Result<Session> find_session_by_hash(std::string_view token_hash, TimePoint now) = 0;
+  // NotFound when there is no such session (expired ones are deleted too).
+  virtual Status delete_session(std::string_view token_hash) = 0;
+  // Ends every session of the user (a password change, a removed user); how many.
+  virtual Result<int64_t> delete_sessions_of_user(std::string_view user_id) = 0;
+  // Deletes up to `limit` sessions expired at `now` (expires_at <= now), the
+  // longest expired first; how many. One short write transaction per call.
+  virtual Result<int64_t> delete_expired_sessions(TimePoint now, int limit) = 0;
 
   // --- endpoints ---
   virtual Status create_endpoint(const Endpoint& endpoint) = 0;

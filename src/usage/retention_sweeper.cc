@@ -68,26 +68,43 @@ int64_t RetentionSweeper::sweep_once() {
   for (const Plan& plan : plans_) {
     total += sweep_plan(plan);
     std::lock_guard lock(mu_);
-    if (stopping_) break;
+    if (stopping_) return total;
   }
+  sweep_sessions();
   return total;
 }
 
 int64_t RetentionSweeper::sweep_plan(const Plan& plan) {
   if (plan.retention_days <= 0) return 0;
   const TimePoint cutoff = clock_.now() - std::chrono::days(plan.retention_days);
+  const int64_t total = delete_in_batches("old events of plan " + plan.name, [&](int batch) {
+    return store_.delete_events_before(plan.name, cutoff, batch);
+  });
+  deleted_total_.fetch_add(total);
+  return total;
+}
+
+int64_t RetentionSweeper::sweep_sessions() {
+  const TimePoint now = clock_.now();
+  const int64_t total = delete_in_batches(
+      "expired sessions", [&](int batch) { return store_.delete_expired_sessions(now, batch); });
+  sessions_deleted_total_.fetch_add(total);
+  if (total > 0) logger_.info("retention: deleted {} expired sessions", total);
+  return total;
+}
+
+int64_t RetentionSweeper::delete_in_batches(
+    std::string_view what, const std::function<Result<int64_t>(int)>& delete_batch) {
   int64_t total = 0;
   for (;;) {
     auto started = std::chrono::steady_clock::now();
-    auto deleted = store_.delete_events_before(plan.name, cutoff, options_.batch);
+    auto deleted = delete_batch(options_.batch);
     auto took = std::chrono::steady_clock::now() - started;
     if (!deleted) {
-      logger_.warn("retention: deleting old events of plan {} failed: {}", plan.name,
-                   deleted.status().to_string());
+      logger_.warn("retention: deleting {} failed: {}", what, deleted.status().to_string());
       break;
     }
     total += *deleted;
-    deleted_total_.fetch_add(*deleted);
     if (*deleted < options_.batch) break;
     // Pace by what the batch cost the writer, not by a fixed pause.
     double share = std::clamp(options_.max_writer_share, 0.01, 1.0);

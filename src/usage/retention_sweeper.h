@@ -5,7 +5,9 @@
 // Store::delete_events_before(plan, cutoff, batch) again and again until a
 // batch deletes fewer than `batch`, pausing between two batches (see
 // max_writer_share) so the store's single writer serves ingest in between. A plan with
-// retention_days <= 0 has no retention configured and is kept forever.
+// retention_days <= 0 has no retention configured and is kept forever. The pass
+// then deletes expired dashboard sessions (Store::delete_expired_sessions) the
+// same way, in batches of `batch`.
 // Store errors are logged; the rest of the pass goes on with the next plan and
 // the next pass tries again.
 //
@@ -20,7 +22,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -56,15 +60,23 @@ class RetentionSweeper {
   // Wakes and joins the thread; idempotent.
   void stop();
 
-  // One full pass over every plan; returns how many events it deleted.
+  // One full pass over every plan, then expired sessions; returns how many
+  // events it deleted.
   int64_t sweep_once();
 
   // Events deleted by every pass so far.
   int64_t deleted_total() const { return deleted_total_.load(); }
+  // Expired sessions deleted by every pass so far.
+  int64_t sessions_deleted_total() const { return sessions_deleted_total_.load(); }
 
  private:
   void run();
   int64_t sweep_plan(const Plan& plan);
+  int64_t sweep_sessions();
+  // Calls `delete_batch(batch)` until it deletes fewer than a batch (or fails,
+  // which is logged with `what`), pacing between batches; how many it deleted.
+  int64_t delete_in_batches(std::string_view what,
+                            const std::function<Result<int64_t>(int)>& delete_batch);
   // Waits `d` unless stop() comes first; false when stopping.
   bool pause(std::chrono::milliseconds d);
 
@@ -83,6 +95,7 @@ class RetentionSweeper {
   std::thread thread_;       // guarded by lifecycle_mu_
 
   std::atomic<int64_t> deleted_total_{0};
+  std::atomic<int64_t> sessions_deleted_total_{0};
 };
 
 }  // namespace promptjang

@@ -46,6 +46,36 @@ Account StoreContractTest::add_account(const std::string& name) {
   return a;
 }
 
+User StoreContractTest::add_user(const std::string& account_id, const std::string& email) {
+  User u{new_id(id_prefix::kUser), account_id, email, "$argon2id$v=19$m=65536,t=2,p=1$x", tick()};
+  EXPECT_TRUE(store().create_user(u)) << email;
+  return u;
+}
+
+std::string StoreContractTest::new_session_hash() {
+  // An id is distinct and sortable; padded to the 64 characters of a hex SHA-256.
+  std::string h = new_id("h_");
+  h.resize(64, '0');
+  return h;
+}
+
+Session StoreContractTest::new_session(const User& user, Micros lifetime) {
+  Session s;
+  s.token_hash = new_session_hash();
+  s.user_id = user.id;
+  s.account_id = user.account_id;
+  s.csrf_token = "csrf-" + s.token_hash.substr(0, 24);
+  s.created_at = tick();
+  s.expires_at = s.created_at + lifetime;
+  return s;
+}
+
+Session StoreContractTest::add_session(const User& user, Micros lifetime) {
+  Session s = new_session(user, lifetime);
+  EXPECT_TRUE(store().create_session(s)) << user.email;
+  return s;
+}
+
 Endpoint StoreContractTest::new_endpoint(const std::string& account_id) {
   Endpoint e;
   e.id = new_id(id_prefix::kEndpoint);

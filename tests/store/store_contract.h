@@ -116,7 +116,14 @@ class StoreContractTest : public ::testing::TestWithParam<StoreBackend> {
   Endpoint add_endpoint(const std::string& account_id, bool enabled = true);
   ApiKey add_api_key(const std::string& account_id, const std::string& name = "ci");
 
+  // A dashboard user of the account and sessions of a user (created in the store).
+  User add_user(const std::string& account_id, const std::string& email);
+  Session add_session(const User& user, Micros lifetime = std::chrono::hours(12));
+
   // Values only, not stored.
+  Session new_session(const User& user, Micros lifetime = std::chrono::hours(12));
+  // A distinct 64-character token hash per call (the store treats it as opaque).
+  std::string new_session_hash();
   Endpoint new_endpoint(const std::string& account_id);
   ApiKey new_api_key(const std::string& account_id, const std::string& name = "ci");
   Event new_event(const Endpoint& endpoint, std::string payload = R"({"event":"order.created"})",

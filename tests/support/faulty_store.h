@@ -41,6 +41,26 @@ class FaultyStore final : public Store {
   Result<User> find_user_by_email(std::string_view e) override {
     return inner_->find_user_by_email(e);
   }
+  Result<User> get_user(std::string_view a, std::string_view u) override {
+    return inner_->get_user(a, u);
+  }
+  Status create_session(const Session& s) override {
+    return down() ? fault() : inner_->create_session(s);
+  }
+  Result<Session> find_session_by_hash(std::string_view h, TimePoint now) override {
+    return inner_->find_session_by_hash(h, now);
+  }
+  Status delete_session(std::string_view h) override {
+    return down() ? fault() : inner_->delete_session(h);
+  }
+  Result<int64_t> delete_sessions_of_user(std::string_view u) override {
+    if (down()) return fault();
+    return inner_->delete_sessions_of_user(u);
+  }
+  Result<int64_t> delete_expired_sessions(TimePoint now, int limit) override {
+    if (down()) return fault();
+    return inner_->delete_expired_sessions(now, limit);
+  }
   Status create_api_key(const ApiKey& k) override {
     return down() ? fault() : inner_->create_api_key(k);
   }

@@ -15,6 +15,15 @@ User read_user(const Query& q) {
               .created_at = q.time(4)};
 }
 
+Session read_session(const Query& q) {
+  return Session{.token_hash = q.text(0),
+                 .user_id = q.text(1),
+                 .account_id = q.text(2),
+                 .csrf_token = q.text(3),
+                 .created_at = q.time(4),
+                 .expires_at = q.time(5)};
+}
+
 ApiKey read_api_key(const Query& q) {
   return ApiKey{.id = q.text(0),
                 .account_id = q.text(1),

@@ -10,12 +10,15 @@
 #include "model/api_key.h"
 #include "model/endpoint.h"
 #include "model/event.h"
+#include "model/session.h"
 #include "sqlite_db.h"
 
 namespace promptjang::sqlite {
 
 inline constexpr std::string_view kAccountColumns = "id, name, plan, created_at";
 inline constexpr std::string_view kUserColumns = "id, account_id, email, password_hash, created_at";
+inline constexpr std::string_view kSessionColumns =
+    "token_hash, user_id, account_id, csrf_token, created_at, expires_at";
 inline constexpr std::string_view kApiKeyColumns =
     "id, account_id, name, prefix, hash, created_at, last_used_at, revoked_at";
 inline constexpr std::string_view kEndpointColumns =
@@ -31,6 +34,7 @@ inline constexpr std::string_view kAttemptColumns =
 // Each reads the current row of `q`, selected with the matching column list.
 Account read_account(const Query& q);
 User read_user(const Query& q);
+Session read_session(const Query& q);
 ApiKey read_api_key(const Query& q);
 Endpoint read_endpoint(const Query& q);
 Event read_event(const Query& q);  // without attempts

@@ -48,6 +48,13 @@ class SqliteStore final : public Store {
   Result<int64_t> count_accounts() override;
   Status create_user(const User& user) override;
   Result<User> find_user_by_email(std::string_view email) override;
+  Result<User> get_user(std::string_view account_id, std::string_view user_id) override;
+
+  Status create_session(const Session& session) override;
+  Result<Session> find_session_by_hash(std::string_view token_hash, TimePoint now) override;
+  Status delete_session(std::string_view token_hash) override;
+  Result<int64_t> delete_sessions_of_user(std::string_view user_id) override;
+  Result<int64_t> delete_expired_sessions(TimePoint now, int limit) override;
 
   Status create_api_key(const ApiKey& key) override;
   Result<ApiKey> find_api_key_by_hash(std::string_view hash) override;

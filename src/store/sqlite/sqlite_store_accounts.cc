@@ -79,6 +79,14 @@ Result<User> SqliteStore::find_user_by_email(std::string_view email) {
                            lowercase_ascii(email));
 }
 
+Result<User> SqliteStore::get_user(std::string_view account_id, std::string_view user_id) {
+  static const std::string kSql =
+      "SELECT " + std::string(sqlite::kUserColumns) + " FROM users WHERE id = ? AND account_id = ?";
+  auto db = readers_->acquire();
+  return sqlite::query_one(*db, kSql, "user " + std::string(user_id), sqlite::read_user, user_id,
+                           account_id);
+}
+
 // --- API keys ---
 
 Status SqliteStore::create_api_key(const ApiKey& key) {

@@ -99,6 +99,29 @@ TEST_F(RetentionSweeperTest, PlanWithoutRetentionKeepsEverything) {
   EXPECT_TRUE(exists(custom, ancient));
 }
 
+TEST_F(RetentionSweeperTest, PassDeletesExpiredSessionsInBatches) {
+  Account starter = add_account("starter");
+  User u{next_id("usr_"), starter.id, "alice@example.com", "hash", clock_.now()};
+  ASSERT_TRUE(store().create_user(u));
+  auto session = [&](const std::string& hash, Micros expires_in) {
+    Session s{hash, u.id, starter.id, "csrf", clock_.now(), clock_.now() + expires_in};
+    EXPECT_TRUE(store().create_session(s));
+    return s;
+  };
+  for (const char* h : {"h1", "h2", "h3"}) session(h, 1h);
+  Session valid = session("h4", 48h);
+
+  auto sweeper = make_sweeper(fast(/*batch=*/2));  // 2 + 1
+  EXPECT_EQ(sweeper->sweep_once(), 0) << "no event to delete";
+  EXPECT_EQ(sweeper->sessions_deleted_total(), 0) << "nothing has expired yet";
+  clock_.advance(2h);
+  EXPECT_EQ(sweeper->sweep_once(), 0);
+  EXPECT_EQ(sweeper->sessions_deleted_total(), 3);
+  for (const char* h : {"h1", "h2", "h3"})
+    EXPECT_EQ(store().delete_session(h).code(), StatusCode::kNotFound) << h;
+  EXPECT_TRUE(store().find_session_by_hash(valid.token_hash, clock_.now()));
+}
+
 TEST_F(RetentionSweeperTest, BackgroundThreadSweeps) {
   Account starter = add_account("starter");
   std::string old_event = add_event(starter, days_ago(8));
