@@ -55,7 +55,6 @@ def ingest(a, work, results):
             c0 = s.cpu()
             r = bl.wrk(url, a.seconds, key=s.api_key)
             cpu = s.cpu() - c0
-            stored = None
         finally:
             s.stop()
         stored = bl.count_events(os.path.join(d, "pj.db"))
@@ -115,7 +114,7 @@ def delivery(a, work, results):
              "peak_rss_kib": hwm, "startup_s": (first or end) - t0}
         runs.append({"pj": r, "wrk": ceiling, "ratio": r["rps"] / ceiling["rps"]})
         bl.log(f"delivery run {i + 1}: {r['rps']:.0f}/s vs wrk {ceiling['rps']:.0f}/s "
-               f"({r['ratio'] if 'ratio' in r else r['rps'] / ceiling['rps']:.2f}x), "
+               f"({r['rps'] / ceiling['rps']:.2f}x), "
                f"{r['cpu_us_per_event']:.1f} us CPU/event, {delivered} DELIVERED in the database")
         shutil.rmtree(d, ignore_errors=True)
     results["delivery"] = {"runs": runs, "ceiling_command": runs[0]["wrk"]["command"],

@@ -164,15 +164,13 @@ class Server:
         self.proc = spawn(args, stdout=open(self.out_path, "w"), stderr=open(self.err_path, "w"))
         self.pid = self.proc.pid
         wait_http(self.url("/readyz"), 30)
-        self.api_key = None
+        # The first start on a fresh database prints its bootstrap (key, account).
         with open(self.out_path) as f:
-            m = re.search(r"API key:\s+(pj_live_\S+)", f.read())
-        if m:
-            self.api_key = m.group(1)
-        am = None
-        with open(self.out_path) as f:
-            am = re.search(r"account:\s+(acct_\S+)", f.read())
-        self.account = am.group(1) if am else None
+            out = f.read()
+        key = re.search(r"API key:\s+(pj_live_\S+)", out)
+        account = re.search(r"account:\s+(acct_\S+)", out)
+        self.api_key = key.group(1) if key else None
+        self.account = account.group(1) if account else None
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"

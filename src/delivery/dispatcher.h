@@ -9,7 +9,8 @@
 // the events about to be sent, so memory stays flat whatever the backlog.
 //
 // Fairness: in-flight attempts are capped per endpoint and in total, and each
-// endpoint holds at most `max_held_per_endpoint` events in memory; ready
+// endpoint holds at most `max_held_per_endpoint` events ready or in flight (an
+// attempt being recorded has sent its payload and no longer counts); ready
 // endpoints are served round robin. A slow endpoint fills its own slots only.
 //
 // After an attempt, RetryPolicy decides the status; the attempt and the status
