@@ -23,6 +23,7 @@ ApiHandler::ApiHandler(ApiContext ctx) : ctx_(std::move(ctx)) {
   add_replay_routes(router_, ctx_);
   add_account_routes(router_, ctx_);
   add_session_routes(router_, ctx_);
+  add_stats_routes(router_, ctx_);
 }
 
 std::variant<size_t, HttpResponse> ApiHandler::preflight(HttpRequest& head) {
@@ -52,6 +53,9 @@ std::variant<size_t, HttpResponse> ApiHandler::preflight(HttpRequest& head) {
 }
 
 void ApiHandler::handle(HttpRequest request, Respond respond) {
+  if (ctx_.dashboard && !starts_with(request.path, "/api/")) {
+    if (auto page = ctx_.dashboard->serve(request)) return respond(std::move(*page));
+  }
   auto m = router_.match(request.method, request.path);
   if (!m.handler) {
     if (m.allowed.empty())

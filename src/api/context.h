@@ -11,6 +11,7 @@
 #include "api/router.h"
 #include "api/worker_pool.h"
 #include "core/log.h"
+#include "dashboard/dashboard.h"
 #include "service/deps.h"
 #include "store/endpoint_cache.h"
 #include "usage/rate_limiter.h"
@@ -40,6 +41,8 @@ struct ApiContext {
   WorkerPool& password_checks;
   DeliveryHooks delivery;
   RateLimiter* rate_limiter = nullptr;  // per API key; null = no limit
+  // The web dashboard's pages and files; null = no dashboard (API-only tests).
+  const dashboard::Dashboard* dashboard = nullptr;
 };
 
 using AuthedHandler =
@@ -78,5 +81,6 @@ void add_health_routes(Router& router, ApiContext& ctx);
 void add_replay_routes(Router& router, ApiContext& ctx);
 void add_account_routes(Router& router, ApiContext& ctx);
 void add_session_routes(Router& router, ApiContext& ctx);
+void add_stats_routes(Router& router, ApiContext& ctx);
 
 }  // namespace promptjang

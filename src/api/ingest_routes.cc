@@ -1,4 +1,5 @@
-// POST /api/v1/e/{endpoint_id}: the ingest hot path (SPEC §4).
+// POST /api/v1/e/{endpoint_id}: the ingest hot path (SPEC §4); and
+// POST /api/v1/endpoints/{id}/test, a generated test event through the same path.
 //
 // Checks in order: key (401), endpoint (404), media type (415), size (413, also
 // enforced by the server before the body is read), JSON (400); then the event is
@@ -8,6 +9,7 @@
 #include "api/errors.h"
 #include "api/payload.h"
 #include "core/ids.h"
+#include "core/time_format.h"
 
 namespace promptjang {
 
@@ -17,6 +19,8 @@ int64_t ingest_body_limit(const ApiContext& ctx, const Principal& p) {
 }
 
 namespace {
+
+constexpr std::string_view kTestEventType = "promptjang.test";
 
 HttpResponse too_large(int64_t limit) {
   return error_response(
@@ -50,42 +54,25 @@ HttpResponse replayed(ApiContext& ctx, const Event& attempted) {
   return r;
 }
 
-void ingest(ApiContext& ctx, const Principal& p, HttpRequest& req, std::string_view endpoint_id,
-            Respond respond) {
-  if (!is_well_formed_id(endpoint_id, id_prefix::kEndpoint))
-    return respond(error_response(404, "endpoint_not_found", "no such endpoint"));
-  auto endpoint = ctx.endpoints.get(p.account.id, endpoint_id);
-  if (!endpoint)
-    return respond(error_for(endpoint.status(), "endpoint_not_found", "no such endpoint"));
-  if (auto ct = req.headers.get("Content-Type"); ct && !is_json_media_type(*ct))
-    return respond(
-        error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
-  int64_t limit = ingest_body_limit(ctx, p);
-  if (static_cast<int64_t>(req.body.size()) > limit) return respond(too_large(limit));
-  std::optional<std::string> key;
-  if (auto k = req.headers.get("Idempotency-Key")) {
-    if (!valid_idempotency_key(*k))
-      return respond(error_response(400, "invalid_request",
-                                    "Idempotency-Key must be 1 to 255 printable ASCII characters"));
-    key = std::string(*k);
-  }
-  auto type = validate_payload(req.body);
-  if (!type) return respond(error_response(400, "invalid_json", type.status().message()));
-
+// Stores a validated event for the endpoint and answers 202 after its commit
+// (200 with the original for a repeated Idempotency-Key); then hands it to this
+// node's dispatcher.
+void store_event(ApiContext& ctx, const Principal& p, const Endpoint& endpoint, std::string payload,
+                 std::optional<std::string> type, std::optional<std::string> key, Respond respond) {
   Event e;
   e.id = ctx.deps.ids.next(id_prefix::kEvent);
   e.account_id = p.account.id;
-  e.endpoint_id = std::string(endpoint_id);
-  e.event_type = std::move(*type);
+  e.endpoint_id = endpoint.id;
+  e.event_type = std::move(type);
   e.status = EventStatus::kQueued;
-  e.payload = std::move(req.body);
+  e.payload = std::move(payload);
   e.created_at = ctx.deps.clock.now();
   e.next_attempt_at = e.created_at;
   e.idempotency_key = std::move(key);
   // Handed to this node's dispatcher after the commit, so leased to it: no
   // poller (here or on another node) takes it meanwhile.
   std::optional<Event> hand_off;
-  if (ctx.delivery.hand_off && (*endpoint)->enabled) {
+  if (ctx.delivery.hand_off && endpoint.enabled) {
     e.lease_until = e.created_at + ctx.delivery.lease;
     hand_off = e;
   }
@@ -110,6 +97,49 @@ void ingest(ApiContext& ctx, const Principal& p, HttpRequest& req, std::string_v
       });
 }
 
+void ingest(ApiContext& ctx, const Principal& p, HttpRequest& req, std::string_view endpoint_id,
+            Respond respond) {
+  if (!is_well_formed_id(endpoint_id, id_prefix::kEndpoint))
+    return respond(error_response(404, "endpoint_not_found", "no such endpoint"));
+  auto endpoint = ctx.endpoints.get(p.account.id, endpoint_id);
+  if (!endpoint)
+    return respond(error_for(endpoint.status(), "endpoint_not_found", "no such endpoint"));
+  if (auto ct = req.headers.get("Content-Type"); ct && !is_json_media_type(*ct))
+    return respond(
+        error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+  int64_t limit = ingest_body_limit(ctx, p);
+  if (static_cast<int64_t>(req.body.size()) > limit) return respond(too_large(limit));
+  std::optional<std::string> key;
+  if (auto k = req.headers.get("Idempotency-Key")) {
+    if (!valid_idempotency_key(*k))
+      return respond(error_response(400, "invalid_request",
+                                    "Idempotency-Key must be 1 to 255 printable ASCII characters"));
+    key = std::string(*k);
+  }
+  auto type = validate_payload(req.body);
+  if (!type) return respond(error_response(400, "invalid_json", type.status().message()));
+  store_event(ctx, p, **endpoint, std::move(req.body), std::move(*type), std::move(key),
+              std::move(respond));
+}
+
+// POST /api/v1/endpoints/{id}/test: a generated event of type promptjang.test,
+// stored, delivered, logged and counted like any other (the dashboard's
+// "Send test event").
+void send_test_event(ApiContext& ctx, const Principal& p, std::string_view endpoint_id,
+                     Respond respond) {
+  if (!is_well_formed_id(endpoint_id, id_prefix::kEndpoint))
+    return respond(error_response(404, "endpoint_not_found", "no such endpoint"));
+  auto endpoint = ctx.endpoints.get(p.account.id, endpoint_id);
+  if (!endpoint)
+    return respond(error_for(endpoint.status(), "endpoint_not_found", "no such endpoint"));
+  std::string payload = std::string(R"({"event":")") + std::string(kTestEventType) +
+                        R"(","data":{"message":"A test event sent from PromptJang.",)" +
+                        R"("endpoint_id":")" + (*endpoint)->id + R"(","sent_at":")" +
+                        format_rfc3339(ctx.deps.clock.now()) + "\"}}";
+  store_event(ctx, p, **endpoint, std::move(payload), std::string(kTestEventType), std::nullopt,
+              std::move(respond));
+}
+
 }  // namespace
 
 void add_ingest_routes(Router& router, ApiContext& ctx) {
@@ -117,6 +147,11 @@ void add_ingest_routes(Router& router, ApiContext& ctx) {
       "POST", "/api/v1/e/{endpoint_id}",
       authed(ctx, [&ctx](const Principal& p, HttpRequest& req, const PathParams& params,
                          Respond respond) { ingest(ctx, p, req, params[0], std::move(respond)); }));
+  router.add("POST", "/api/v1/endpoints/{id}/test",
+             authed(ctx, [&ctx](const Principal& p, HttpRequest&, const PathParams& params,
+                                Respond respond) {
+               send_test_event(ctx, p, params[0], std::move(respond));
+             }));
 }
 
 }  // namespace promptjang

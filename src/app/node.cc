@@ -67,9 +67,11 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
   node->login_throttle_ = std::make_unique<LoginThrottle>(runtime.clock());
   // One thread: an argon2id check takes one core and 64 MiB; 32 logins may wait.
   node->password_checks_ = std::make_unique<WorkerPool>(1, 32, logger);
+  node->dashboard_ = std::make_unique<dashboard::Dashboard>(dashboard::embedded_assets());
   node->handler_ = std::make_unique<ApiHandler>(
       ApiContext{runtime.deps(), *node->keys_, *node->endpoints_, logger, *node->login_throttle_,
-                 *node->password_checks_, std::move(hooks), node->rate_limiter_.get()});
+                 *node->password_checks_, std::move(hooks), node->rate_limiter_.get(),
+                 node->dashboard_.get()});
   ServerOptions options;
   options.host = listen->host == "localhost" ? "127.0.0.1" : listen->host;
   options.port = listen->port;

@@ -17,6 +17,8 @@
 #include "app/config.h"
 #include "app/runtime.h"
 #include "core/log.h"
+#include "dashboard/assets.h"
+#include "dashboard/dashboard.h"
 #include "delivery/beast_client.h"
 #include "delivery/curl_client.h"
 #include "delivery/dispatcher.h"
@@ -51,6 +53,7 @@ class Node {
   // Logins finish on it; stop() joins it right after the server, before
   // anything its tasks use (the handler's context) goes.
   std::unique_ptr<WorkerPool> password_checks_;
+  std::unique_ptr<dashboard::Dashboard> dashboard_;
   std::unique_ptr<ApiHandler> handler_;
   std::unique_ptr<HttpServer> server_;
   bool running_ = false;
