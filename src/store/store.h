@@ -28,6 +28,7 @@
 #include "core/status.h"
 #include "model/account.h"
 #include "model/api_key.h"
+#include "model/delivery_stats.h"
 #include "model/endpoint.h"
 #include "model/event.h"
 #include "model/session.h"
@@ -195,6 +196,19 @@ class Store {
   // transaction per call, so ingest is never held up for long.
   virtual Result<int64_t> delete_events_before(std::string_view plan, TimePoint cutoff,
                                                int limit) = 0;
+
+  // --- delivery statistics (docs/dashboard.md) ---
+  // record_attempt counts each attempt, in its transaction, in its event's
+  // account's bucket of stats_bucket_start(started_at): attempts, succeeded
+  // (a 2xx), and its duration's latency bucket.
+  // The account's stored buckets with since <= start < until, oldest first;
+  // buckets without attempts are absent.
+  virtual Result<std::vector<DeliveryStatsBucket>> delivery_stats(std::string_view account_id,
+                                                                  TimePoint since,
+                                                                  TimePoint until) = 0;
+  // Deletes up to `limit` buckets (of every account) starting before `cutoff`,
+  // oldest first; how many. One short write transaction per call.
+  virtual Result<int64_t> delete_delivery_stats_before(TimePoint cutoff, int limit) = 0;
 
   // --- operations ---
   virtual Status ping() = 0;  // the store answers (readiness)

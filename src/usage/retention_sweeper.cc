@@ -71,6 +71,7 @@ int64_t RetentionSweeper::sweep_once() {
     if (stopping_) return total;
   }
   sweep_sessions();
+  sweep_delivery_stats();
   return total;
 }
 
@@ -90,6 +91,16 @@ int64_t RetentionSweeper::sweep_sessions() {
       "expired sessions", [&](int batch) { return store_.delete_expired_sessions(now, batch); });
   sessions_deleted_total_.fetch_add(total);
   if (total > 0) logger_.info("retention: deleted {} expired sessions", total);
+  return total;
+}
+
+int64_t RetentionSweeper::sweep_delivery_stats() {
+  const TimePoint cutoff = clock_.now() - kStatsRetention;
+  const int64_t total = delete_in_batches("old delivery statistics", [&](int batch) {
+    return store_.delete_delivery_stats_before(cutoff, batch);
+  });
+  stats_deleted_total_.fetch_add(total);
+  if (total > 0) logger_.info("retention: deleted {} old delivery statistics buckets", total);
   return total;
 }
 

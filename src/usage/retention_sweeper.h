@@ -6,8 +6,9 @@
 // batch deletes fewer than `batch`, pausing between two batches (see
 // max_writer_share) so the store's single writer serves ingest in between. A plan with
 // retention_days <= 0 has no retention configured and is kept forever. The pass
-// then deletes expired dashboard sessions (Store::delete_expired_sessions) the
-// same way, in batches of `batch`.
+// then deletes expired dashboard sessions (Store::delete_expired_sessions) and
+// delivery statistics older than kStatsRetention
+// (Store::delete_delivery_stats_before) the same way, in batches of `batch`.
 // Store errors are logged; the rest of the pass goes on with the next plan and
 // the next pass tries again.
 //
@@ -30,6 +31,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "model/delivery_stats.h"
 #include "model/plan.h"
 #include "store/store.h"
 
@@ -60,19 +62,22 @@ class RetentionSweeper {
   // Wakes and joins the thread; idempotent.
   void stop();
 
-  // One full pass over every plan, then expired sessions; returns how many
-  // events it deleted.
+  // One full pass over every plan, then expired sessions and old delivery
+  // statistics; returns how many events it deleted.
   int64_t sweep_once();
 
   // Events deleted by every pass so far.
   int64_t deleted_total() const { return deleted_total_.load(); }
   // Expired sessions deleted by every pass so far.
   int64_t sessions_deleted_total() const { return sessions_deleted_total_.load(); }
+  // Delivery statistics buckets deleted by every pass so far.
+  int64_t stats_deleted_total() const { return stats_deleted_total_.load(); }
 
  private:
   void run();
   int64_t sweep_plan(const Plan& plan);
   int64_t sweep_sessions();
+  int64_t sweep_delivery_stats();
   // Calls `delete_batch(batch)` until it deletes fewer than a batch (or fails,
   // which is logged with `what`), pacing between batches; how many it deleted.
   int64_t delete_in_batches(std::string_view what,
@@ -96,6 +101,7 @@ class RetentionSweeper {
 
   std::atomic<int64_t> deleted_total_{0};
   std::atomic<int64_t> sessions_deleted_total_{0};
+  std::atomic<int64_t> stats_deleted_total_{0};
 };
 
 }  // namespace promptjang

@@ -123,6 +123,14 @@ class FaultyStore final : public Store {
     if (down()) return fault();
     return inner_->replay_events(a, ep, s, since, until, now);
   }
+  Result<std::vector<DeliveryStatsBucket>> delivery_stats(std::string_view a, TimePoint since,
+                                                          TimePoint until) override {
+    return inner_->delivery_stats(a, since, until);
+  }
+  Result<int64_t> delete_delivery_stats_before(TimePoint cutoff, int limit) override {
+    if (down()) return fault();
+    return inner_->delete_delivery_stats_before(cutoff, limit);
+  }
   Status ping() override { return down() ? fault() : inner_->ping(); }
   void flush() override { inner_->flush(); }
 

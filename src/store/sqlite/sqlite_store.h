@@ -92,6 +92,11 @@ class SqliteStore final : public Store {
   Result<int64_t> count_usage(std::string_view account_id, std::string_view month) override;
   Result<int64_t> delete_events_before(std::string_view plan, TimePoint cutoff, int limit) override;
 
+  Result<std::vector<DeliveryStatsBucket>> delivery_stats(std::string_view account_id,
+                                                          TimePoint since,
+                                                          TimePoint until) override;
+  Result<int64_t> delete_delivery_stats_before(TimePoint cutoff, int limit) override;
+
   Status ping() override;
   void flush() override;
 

@@ -13,6 +13,7 @@
 #include "reader_pool.h"
 #include "rows.h"
 #include "sqlite_store.h"
+#include "stats_sql.h"
 #include "store/store_keys.h"
 #include "usage_sql.h"
 #include "write_queue.h"
@@ -197,6 +198,14 @@ void SqliteStore::record_attempt(AttemptRecord record, StoreCallback done) {
                                  "event " + a.event_id, event_status_name(r.new_status),
                                  r.next_attempt_at, a.number, a.event_id);
         if (!st) return st;
+        // Counted in the same savepoint (stats_sql.h): no attempt without its
+        // count, no count without its attempt.
+        static const std::string kCountAttempt = sqlite::count_attempt_sql();
+        const bool succeeded = a.status_code && *a.status_code >= 200 && *a.status_code < 300;
+        st = sqlite::execute(db, kCountAttempt, a.event_id, stats_bucket_start(a.started_at),
+                             succeeded, latency_bucket(a.duration_ms))
+                 .status();
+        if (!st) return sqlite::with_context(std::move(st), "count attempt of " + a.event_id);
         // An endpoint deleted while the attempt was in flight failed its pending
         // events: a retry must not bring this one back to life.
         return sqlite::execute(db,

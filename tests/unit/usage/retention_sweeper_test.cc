@@ -1,6 +1,7 @@
 // RetentionSweeper over a real SQLite store with a FakeClock: each plan's
 // retention applies to its own accounts only, batches add up to everything old
-// enough, and the background thread sweeps and stops promptly.
+// enough, expired sessions and delivery statistics older than 40 days go too,
+// and the background thread sweeps and stops promptly.
 #include "usage/retention_sweeper.h"
 
 #include <gtest/gtest.h>
@@ -120,6 +121,33 @@ TEST_F(RetentionSweeperTest, PassDeletesExpiredSessionsInBatches) {
   for (const char* h : {"h1", "h2", "h3"})
     EXPECT_EQ(store().delete_session(h).code(), StatusCode::kNotFound) << h;
   EXPECT_TRUE(store().find_session_by_hash(valid.token_hash, clock_.now()));
+}
+
+TEST_F(RetentionSweeperTest, PassDeletesDeliveryStatsOlderThan40Days) {
+  Account pro = add_account("pro");
+  std::string event = add_event(pro, clock_.now());
+  // Attempts counted in buckets 41, 39 and 0 days ago (any started_at may be counted).
+  int number = 0;
+  for (int days : {41, 39, 0}) {
+    AttemptRecord r;
+    r.attempt.event_id = event;
+    r.attempt.number = ++number;
+    r.attempt.started_at = clock_.now() - std::chrono::days(days);
+    r.attempt.status_code = 200;
+    r.new_status = EventStatus::kDelivered;
+    auto done = std::make_shared<std::promise<Status>>();
+    auto result = done->get_future();
+    store().record_attempt(r, [done](Status st) { done->set_value(std::move(st)); });
+    ASSERT_TRUE(result.get());
+  }
+  auto sweeper = make_sweeper(fast(/*batch=*/1));
+  sweeper->sweep_once();
+  EXPECT_EQ(sweeper->stats_deleted_total(), 1);
+  auto left = store().delivery_stats(pro.id, clock_.now() - std::chrono::days(60),
+                                     clock_.now() + std::chrono::days(1));
+  ASSERT_TRUE(left) << left.status().to_string();
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ((*left)[0].start, stats_bucket_start(clock_.now() - std::chrono::days(39)));
 }
 
 TEST_F(RetentionSweeperTest, BackgroundThreadSweeps) {
