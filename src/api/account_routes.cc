@@ -1,7 +1,9 @@
 // The account itself (SPEC §1): GET /api/v1/account, PATCH /api/v1/account
 // {"plan"} (the new payload limit and retention apply from then on), and
 // GET /api/v1/usage?month=YYYY-MM (plan, period, events, included, overage units,
-// cost). Usage is counted in the same transaction as each event.
+// cost), and GET /api/v1/plans (the plans this server offers, with their
+// prices and limits, for the dashboard's plan page). Usage is counted in the
+// same transaction as each event.
 #include "api/context.h"
 #include "api/errors.h"
 #include "api/json_io.h"
@@ -53,6 +55,17 @@ HttpResponse usage(ApiContext& ctx, const Principal& p, const HttpRequest& req) 
   return json_response(200, o);
 }
 
+boost::json::object plan_json(const Plan& plan) {
+  return boost::json::object{{"name", plan.name},
+                             {"price_cents", plan.price_cents},
+                             {"currency", "usd"},
+                             {"included_events", plan.included_events},
+                             {"retention_days", plan.retention_days},
+                             {"max_payload_bytes", plan.max_payload_bytes},
+                             {"overage_unit_events", kOverageUnitEvents},
+                             {"overage_unit_price_cents", plan.overage_cents_per_unit}};
+}
+
 }  // namespace
 
 void add_account_routes(Router& router, ApiContext& ctx) {
@@ -63,6 +76,12 @@ void add_account_routes(Router& router, ApiContext& ctx) {
   router.add("PATCH", "/api/v1/account",
              authed_sync(ctx, [&ctx](const Principal& p, HttpRequest& req, const PathParams&) {
                return set_plan(ctx, p, req);
+             }));
+  router.add("GET", "/api/v1/plans",
+             authed_sync(ctx, [&ctx](const Principal&, HttpRequest&, const PathParams&) {
+               boost::json::array plans;
+               for (const auto& plan : ctx.deps.plans) plans.push_back(plan_json(plan));
+               return json_response(200, boost::json::object{{"data", std::move(plans)}});
              }));
   router.add("GET", "/api/v1/usage",
              authed_sync(ctx, [&ctx](const Principal& p, HttpRequest& req, const PathParams&) {

@@ -58,8 +58,12 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
   }
   auto m = router_.match(request.method, request.path);
   if (!m.handler) {
-    if (m.allowed.empty())
+    if (m.allowed.empty()) {
+      if (ctx_.dashboard) {
+        if (auto page = ctx_.dashboard->not_found_page(request)) return respond(std::move(*page));
+      }
       return respond(error_response(404, "not_found", "no route for " + request.path));
+    }
     HttpResponse r = error_response(405, "method_not_allowed",
                                     request.method + " is not allowed here; allowed: " + m.allowed);
     r.headers.add("Allow", m.allowed);

@@ -97,11 +97,16 @@ void store_event(ApiContext& ctx, const Principal& p, const Endpoint& endpoint, 
       });
 }
 
+// The account's endpoint (from the cache); NotFound for a malformed id too.
+Result<std::shared_ptr<const Endpoint>> find_endpoint(ApiContext& ctx, const Principal& p,
+                                                      std::string_view endpoint_id) {
+  if (!is_well_formed_id(endpoint_id, id_prefix::kEndpoint)) return not_found("no such endpoint");
+  return ctx.endpoints.get(p.account.id, endpoint_id);
+}
+
 void ingest(ApiContext& ctx, const Principal& p, HttpRequest& req, std::string_view endpoint_id,
             Respond respond) {
-  if (!is_well_formed_id(endpoint_id, id_prefix::kEndpoint))
-    return respond(error_response(404, "endpoint_not_found", "no such endpoint"));
-  auto endpoint = ctx.endpoints.get(p.account.id, endpoint_id);
+  auto endpoint = find_endpoint(ctx, p, endpoint_id);
   if (!endpoint)
     return respond(error_for(endpoint.status(), "endpoint_not_found", "no such endpoint"));
   if (auto ct = req.headers.get("Content-Type"); ct && !is_json_media_type(*ct))
@@ -127,9 +132,7 @@ void ingest(ApiContext& ctx, const Principal& p, HttpRequest& req, std::string_v
 // "Send test event").
 void send_test_event(ApiContext& ctx, const Principal& p, std::string_view endpoint_id,
                      Respond respond) {
-  if (!is_well_formed_id(endpoint_id, id_prefix::kEndpoint))
-    return respond(error_response(404, "endpoint_not_found", "no such endpoint"));
-  auto endpoint = ctx.endpoints.get(p.account.id, endpoint_id);
+  auto endpoint = find_endpoint(ctx, p, endpoint_id);
   if (!endpoint)
     return respond(error_for(endpoint.status(), "endpoint_not_found", "no such endpoint"));
   std::string payload = std::string(R"({"event":")") + std::string(kTestEventType) +

@@ -1,7 +1,64 @@
 // JSON helpers; see json_io.h.
 #include "api/json_io.h"
 
+#include <charconv>
+#include <cmath>
+
 namespace promptjang {
+namespace {
+
+// Appends `v` as JSON. As boost::json::serialize, except that a double is
+// written in its shortest plain form (0.975, 29, 1e-07), not Boost 1.81's
+// always-scientific one (9.75E-1, 2.9E1), which people reading the API trip on.
+void write_json(std::string& out, const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += boost::json::serialize(boost::json::string(kv.key()));
+        out += ':';
+        write_json(out, kv.value());
+      }
+      out += '}';
+      return;
+    }
+    case boost::json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_json(out, item);
+      }
+      out += ']';
+      return;
+    }
+    case boost::json::kind::double_: {
+      double d = v.get_double();
+      if (!std::isfinite(d)) {  // JSON has no NaN or infinity
+        out += "null";
+        return;
+      }
+      char buf[32];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+      out.append(buf, ec == std::errc() ? end : buf);
+      return;
+    }
+    default:
+      out += boost::json::serialize(v);  // strings, integers, booleans, null
+  }
+}
+
+}  // namespace
+
+std::string to_json_text(const boost::json::value& v) {
+  std::string out;
+  write_json(out, v);
+  return out;
+}
 
 Result<boost::json::object> parse_object_body(std::string_view body) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return boost::json::object{};
@@ -30,7 +87,7 @@ Result<std::optional<bool>> optional_bool(const boost::json::object& o, std::str
 HttpResponse json_response(int status, const boost::json::value& v) {
   HttpResponse r;
   r.status = status;
-  r.body = boost::json::serialize(v);
+  r.body = to_json_text(v);
   return r;
 }
 

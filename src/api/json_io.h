@@ -25,6 +25,9 @@ Result<std::optional<std::string>> optional_string(const boost::json::object& o,
                                                    std::string_view key);
 Result<std::optional<bool>> optional_bool(const boost::json::object& o, std::string_view key);
 
+// `v` as JSON text, doubles in plain notation (0.975, not 9.75E-1).
+std::string to_json_text(const boost::json::value& v);
+
 // A JSON answer with `status`.
 HttpResponse json_response(int status, const boost::json::value& v);
 

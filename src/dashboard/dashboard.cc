@@ -95,6 +95,17 @@ std::optional<HttpResponse> Dashboard::serve(const HttpRequest& request) const {
   return answer(*file, request);
 }
 
+std::optional<HttpResponse> Dashboard::not_found_page(const HttpRequest& request) const {
+  if (!page_ || (request.method != "GET" && request.method != "HEAD")) return std::nullopt;
+  if (request.path.substr(0, 5) == "/api/" || request.path.substr(0, 8) == "/assets/")
+    return std::nullopt;
+  auto accept = request.headers.get("Accept");
+  if (!accept || accept->find("text/html") == std::string_view::npos) return std::nullopt;
+  HttpResponse r = answer(*page_, request);
+  if (r.status == 200) r.status = 404;
+  return r;
+}
+
 HttpResponse Dashboard::answer(const File& file, const HttpRequest& request) const {
   HttpResponse r;
   r.content_type = file.content_type;

@@ -29,6 +29,12 @@ class Dashboard {
 
   std::optional<HttpResponse> serve(const HttpRequest& request) const;
 
+  // For an address nothing else answered: a browser's GET (one that accepts
+  // text/html) outside /api/ and /assets/ gets the application's page with
+  // status 404, which shows its "Page not found" view; nullopt otherwise (the
+  // API's JSON 404 stands).
+  std::optional<HttpResponse> not_found_page(const HttpRequest& request) const;
+
   // Whether `path` is one of the application's page addresses.
   static bool is_page_address(std::string_view path);
 

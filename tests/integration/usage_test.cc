@@ -43,6 +43,26 @@ TEST(UsageTest, CountsEventsAndPricesTheMonth) {
   EXPECT_EQ(api2.get("/api/v1/usage").at("events").as_int64(), 0);
 }
 
+TEST(UsageTest, PlansListsTheOfferedPlansWithTheirFigures) {
+  TestNode node;
+  Tenant t = node.make_tenant();
+  ApiDriver api(node.url(""), t.auth());
+  auto r = api.call("GET", "/api/v1/plans");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto plans = json::parse(r.body).at("data").as_array();
+  ASSERT_EQ(plans.size(), 2u);
+  EXPECT_EQ(plans[0].at("name").as_string(), "starter");
+  EXPECT_EQ(plans[0].at("price_cents").as_int64(), 2900);
+  EXPECT_EQ(plans[0].at("included_events").as_int64(), 100000);
+  EXPECT_EQ(plans[0].at("retention_days").as_int64(), 7);
+  EXPECT_EQ(plans[0].at("max_payload_bytes").as_int64(), 262144);
+  EXPECT_EQ(plans[0].at("overage_unit_events").as_int64(), 100000);
+  EXPECT_EQ(plans[1].at("name").as_string(), "pro");
+  EXPECT_EQ(plans[1].at("max_payload_bytes").as_int64(), 2097152);
+  HttpClient anonymous;
+  EXPECT_EQ(anonymous.request("GET", node.url("/api/v1/plans")).status, 401);
+}
+
 TEST(UsageTest, PlanChangeAppliesFromThenOn) {
   TestNode node;
   Tenant t = node.make_tenant();
