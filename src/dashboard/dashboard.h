@@ -3,7 +3,8 @@
 // GET (and HEAD) of a page address (/, /login, /endpoints[/{id}],
 // /events[/{id}], /api-keys, /usage) answers the application's page
 // (index.html); /assets/... answers the file. Every answer carries an ETag
-// (a revalidation with If-None-Match answers 304), Cache-Control: no-cache and
+// (a revalidation with If-None-Match answers 304), Cache-Control: no-cache,
+// gzip for browsers that accept it (text is compressed once, at start-up) and
 // the security headers (a strict Content-Security-Policy: scripts, styles and
 // requests only from this origin); another method there answers 405. Anything
 // else is not the dashboard's: serve() answers nullopt and the API's router
@@ -43,6 +44,8 @@ class Dashboard {
     std::string_view bytes;
     std::string content_type;
     std::string etag;
+    std::string gzipped;    // the file gzip-compressed; empty when not worth it
+    std::string gzip_etag;  // the tag of the compressed representation
   };
   HttpResponse answer(const File& file, const HttpRequest& request) const;
 

@@ -104,6 +104,38 @@ TEST(DashboardTest, RevalidationWithTheEtagAnswers304) {
   EXPECT_NE(header(*d.serve(get("/")), "ETag"), etag);
 }
 
+TEST(DashboardTest, TextIsGzippedForBrowsersThatAcceptIt) {
+  std::string big_js;
+  for (int i = 0; i < 500; ++i) big_js += "export const x" + std::to_string(i) + " = 1;\n";
+  std::array<Asset, 2> assets{{{"/assets/big.js", big_js}, {"/assets/tiny.js", "x"}}};
+  Dashboard d(assets);
+  HttpRequest plain = get("/assets/big.js");
+  auto identity = d.serve(plain);
+  ASSERT_TRUE(identity);
+  EXPECT_EQ(identity->body, big_js);
+  EXPECT_EQ(header(*identity, "Content-Encoding"), "");
+  EXPECT_EQ(header(*identity, "Vary"), "Accept-Encoding");
+
+  HttpRequest browser = get("/assets/big.js");
+  browser.headers.add("Accept-Encoding", "gzip, deflate, br");
+  auto gz = d.serve(browser);
+  ASSERT_TRUE(gz);
+  EXPECT_EQ(header(*gz, "Content-Encoding"), "gzip");
+  EXPECT_LT(gz->body.size(), big_js.size() / 4);
+  EXPECT_EQ(gz->content_type, "text/javascript; charset=utf-8");
+  // Its own tag, and a revalidation of it answers 304.
+  EXPECT_NE(header(*gz, "ETag"), header(*identity, "ETag"));
+  browser.headers.add("If-None-Match", header(*gz, "ETag"));
+  EXPECT_EQ(d.serve(browser)->status, 304);
+
+  // Not worth compressing: served as is, without Vary.
+  HttpRequest tiny = get("/assets/tiny.js");
+  tiny.headers.add("Accept-Encoding", "gzip");
+  auto t = d.serve(tiny);
+  EXPECT_EQ(t->body, "x");
+  EXPECT_EQ(header(*t, "Content-Encoding"), "");
+}
+
 TEST(DashboardTest, EveryAnswerCarriesTheSecurityHeaders) {
   Dashboard d(kAssets);
   for (const char* path : {"/", "/assets/js/main.js"}) {
