@@ -25,8 +25,10 @@ struct DeliveryHooks {
   std::function<void(Event)> hand_off;
   // Due work may have appeared (replay, an endpoint enabled): claim now.
   std::function<void()> wake;
-  // How long ingest leases a handed-off event to this node.
+  // How long ingest leases a handed-off event to this node, and the name of
+  // the lease's owner (the node: its dispatcher renews what it owns).
   Micros lease{std::chrono::seconds(60)};
+  std::string lease_owner;
 };
 
 struct ApiContext {

@@ -74,6 +74,7 @@ void store_event(ApiContext& ctx, const Principal& p, const Endpoint& endpoint, 
   std::optional<Event> hand_off;
   if (ctx.delivery.hand_off && endpoint.enabled) {
     e.lease_until = e.created_at + ctx.delivery.lease;
+    if (!ctx.delivery.lease_owner.empty()) e.lease_owner = ctx.delivery.lease_owner;
     hand_off = e;
   }
   // What a duplicate needs to find its original (the payload stays behind).

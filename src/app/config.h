@@ -20,6 +20,10 @@ struct Config {
   std::string retry_schedule = "60,120,240,480,960";
   double delivery_timeout_s = 15;
   double connect_timeout_s = 5;
+  // How long a claimed event stays this node's without a renewal; renewed
+  // every third of it while held, so it bounds only how soon a dead node's
+  // work goes to the others.
+  double lease_s = 30;
   bool allow_private_targets = false;
   std::string http_client = "beast";  // the sender: beast (default) or curl (libcurl)
   std::string log_level = "info";

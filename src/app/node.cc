@@ -10,6 +10,10 @@ std::chrono::milliseconds seconds_to_ms(double s) {
   return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
 }
 
+// A name for this node's leases, unique among the nodes sharing a database
+// (a fresh random id each start: a restarted node renews nothing of its past).
+std::string node_name(Runtime& runtime) { return runtime.deps().ids.next("node_"); }
+
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtime, Logger& logger) {
@@ -43,12 +47,11 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
     options.max_in_flight = config.max_in_flight;
     options.max_in_flight_per_endpoint = config.max_in_flight_per_endpoint;
     options.max_held_per_endpoint = 4 * config.max_in_flight_per_endpoint;
-    // A lease outlives an attempt and its wait for a slot (at most held/cap
-    // attempts of its endpoint ahead of it); after a crash, held work comes
-    // back when the lease ends.
-    options.lease = (options.max_held_per_endpoint / options.max_in_flight_per_endpoint + 1) *
-                        client_options.total_timeout +
-                    std::chrono::seconds(2);
+    // The dispatcher renews the leases of what it holds (waiting or in
+    // flight) every third of the lease, under this node's name: the lease
+    // bounds only how soon a dead node's work goes to the others.
+    options.lease = seconds_to_ms(config.lease_s);
+    options.owner = node_name(runtime);
     options.user_agent = user_agent();
     node->dispatcher_ = std::make_unique<Dispatcher>(
         options, runtime.store(), *node->client_, runtime.clock(), logger, node->endpoints_.get());
@@ -56,6 +59,7 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
     hooks.hand_off = [d](Event e) { d->submit(std::move(e)); };
     hooks.wake = [d] { d->poke(); };
     hooks.lease = std::chrono::duration_cast<Micros>(options.lease);
+    hooks.lease_owner = options.owner;
   }
   if (config.rate_limit > 0) {
     double burst = config.rate_limit_burst > 0 ? config.rate_limit_burst : config.rate_limit;

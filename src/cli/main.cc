@@ -45,6 +45,12 @@ int main(int argc, char** argv) {
       ->envname("PROMPTJANG_CONNECT_TIMEOUT")
       ->capture_default_str();
   serve
+      ->add_option("--lease", config.lease_s,
+                   "Seconds a claimed event stays this node's unless renewed (renewed every "
+                   "third of it while held; a dead node's work returns after it)")
+      ->envname("PROMPTJANG_LEASE")
+      ->capture_default_str();
+  serve
       ->add_flag("--allow-private-targets", config.allow_private_targets,
                  "Allow deliveries to private and loopback addresses (local use)")
       ->envname("PROMPTJANG_ALLOW_PRIVATE_TARGETS");

@@ -143,11 +143,45 @@ void Dispatcher::run() {
   }
 }
 
+std::chrono::milliseconds Dispatcher::renew_interval() const {
+  if (options_.renew_interval.count() > 0) return options_.renew_interval;
+  return std::max(options_.lease / 3, std::chrono::milliseconds(1));
+}
+
+void Dispatcher::renew_leases(std::vector<std::string> ids) {
+  constexpr size_t kChunk = 1000;  // one statement per thousand ids
+  auto until = clock_.now() + std::chrono::duration_cast<Micros>(options_.lease);
+  for (size_t i = 0; i < ids.size(); i += kChunk) {
+    std::vector<std::string> chunk(
+        ids.begin() + static_cast<std::ptrdiff_t>(i),
+        ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + kChunk)));
+    auto renewed = store_.renew_leases(options_.owner, chunk, until);
+    if (!renewed) {
+      // The leases may run out: at worst another node sends these again.
+      logger_.warn("delivery: cannot renew {} lease(s): {}", chunk.size(),
+                   renewed.status().to_string());
+      return;
+    }
+  }
+}
+
 void Dispatcher::claim_loop() {
   std::unique_lock lock(mu_);
+  TimePoint next_renewal = clock_.now() + std::chrono::duration_cast<Micros>(renew_interval());
   for (;;) {
-    cv_.wait(lock, [&] { return stopping_ || claim_all_ || !refill_.empty(); });
+    auto renewal_due = [&] { return !options_.owner.empty() && clock_.now() >= next_renewal; };
+    // Wakes at least every poll interval to look at the (possibly fake) clock.
+    cv_.wait_for(lock, options_.poll_interval,
+                 [&] { return stopping_ || claim_all_ || !refill_.empty() || renewal_due(); });
     if (stopping_) return;
+    if (renewal_due()) {
+      std::vector<std::string> held(held_ids_.begin(), held_ids_.end());
+      lock.unlock();
+      renew_leases(std::move(held));
+      lock.lock();
+      next_renewal = clock_.now() + std::chrono::duration_cast<Micros>(renew_interval());
+    }
+    if (!claim_all_ && refill_.empty()) continue;
     std::vector<std::string> only;
     if (claim_all_) {
       claim_all_ = false;
@@ -186,6 +220,7 @@ void Dispatcher::claim(TimePoint now, std::vector<std::string> only) {
   ClaimRequest request;
   request.now = now;
   request.lease_until = lease_until;
+  request.owner = options_.owner;
   request.limit = static_cast<int>(options_.claim_batch);
   request.per_endpoint_limit = static_cast<int>(claim_share());
   request.exclude_endpoints = std::move(saturated);

@@ -52,7 +52,15 @@ struct DispatcherOptions {
   size_t max_in_flight_per_endpoint = 16;
   size_t max_held_per_endpoint = 64;  // ready + in flight, per endpoint
   size_t claim_batch = 256;
-  std::chrono::milliseconds lease{60000};  // > the longest attempt plus its wait
+  // A claimed event is this node's until the lease ends; while the dispatcher
+  // holds it (waiting or in flight) it renews the lease every renew_interval
+  // (0: a third of the lease), so a slow attempt is never sent twice while
+  // this node lives, and a dead node's work returns within one lease.
+  std::chrono::milliseconds lease{30000};
+  std::chrono::milliseconds renew_interval{0};
+  // Names this node's leases in the store (empty: leases without an owner,
+  // never renewed: then the lease must outlast the longest attempt and its wait).
+  std::string owner;
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::milliseconds horizon{60000};  // retries sooner than this get a wake-up
   std::chrono::milliseconds drain_timeout{20000};
@@ -95,7 +103,10 @@ class Dispatcher {
   };
 
   void run();         // the dispatcher thread
-  void claim_loop();  // the claimer thread
+  void claim_loop();  // the claimer thread (claims, and renews the leases it holds)
+  // Extends the leases of the events held now (claimer thread, mu_ not held).
+  void renew_leases(std::vector<std::string> ids);
+  std::chrono::milliseconds renew_interval() const;
   // Claims due work: of every endpoint, or only of `only` (a refill).
   void claim(TimePoint now, std::vector<std::string> only = {});
   // Events of one endpoint taken per claim: half its cap, the room an endpoint

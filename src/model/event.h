@@ -47,6 +47,8 @@ struct Event {
   int cycle_base = 0;
   // While set and in the future, no poller claims the event: a dispatcher holds it.
   std::optional<TimePoint> lease_until;
+  // The node holding the lease (written by inserts and claims; not read back).
+  std::optional<std::string> lease_owner;
   std::optional<std::string> idempotency_key;
   std::vector<Attempt> attempts;  // filled only by reads that ask for them
 };

@@ -68,6 +68,7 @@ struct ClaimRequest {
   // When not empty, only these endpoints are looked at (a refill of endpoints
   // whose backlog the caller knows waits in the store).
   std::vector<std::string> only_endpoints;
+  std::string owner;  // the claiming node: only it renews these leases (renew_leases)
 };
 
 using StoreCallback = std::function<void(Status)>;
@@ -168,6 +169,13 @@ class Store {
   // Ends the lease of `event_id` without an attempt, so that a poller may claim
   // it when due (a dispatcher that will not send it now). Asynchronous.
   virtual void release_event(std::string_view event_id, StoreCallback done) = 0;
+  // Extends to `lease_until` the leases that `owner` holds on `event_ids`
+  // (events still QUEUED or RETRYING whose lease_owner is `owner`; others are
+  // left alone: recorded, released, or claimed by another node after this
+  // owner's lease ran out). Returns how many were renewed.
+  virtual Result<int64_t> renew_leases(std::string_view owner,
+                                       const std::vector<std::string>& event_ids,
+                                       TimePoint lease_until) = 0;
   // Appends the attempt, moves the event to record.new_status with its
   // next_attempt_at, sets attempt_count to the attempt's number and ends the lease;
   // batched like insert_event. If the endpoint was deleted meanwhile, a pending

@@ -27,6 +27,8 @@ TEST(DeliveryCrashTest, Kill9MidFlightLosesNothing) {
                                     "1",
                                     "--connect-timeout",
                                     "1",
+                                    "--lease",
+                                    "2",
                                     "--retry-schedule",
                                     "0.2,0.2,0.2",
                                     "--max-in-flight-per-endpoint",

@@ -210,7 +210,7 @@ AttemptRecord StoreContractTest::failed_attempt(const std::string& event_id, int
 
 std::vector<std::string> StoreContractTest::claim(TimePoint now, int limit) {
   auto claimed = store().claim_due_events(
-      ClaimRequest{now, now + std::chrono::seconds(30), limit, 1000000, {}, {}});
+      ClaimRequest{now, now + std::chrono::seconds(30), limit, 1000000, {}, {}, {}});
   EXPECT_TRUE(claimed) << claimed.status().to_string();
   return claimed ? ids_of(*claimed) : std::vector<std::string>{};
 }

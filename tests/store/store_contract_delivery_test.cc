@@ -20,7 +20,7 @@ TEST_P(StoreContractTest, ClaimReturnsTheWholeEvent) {
   e.idempotency_key = "k1";
   ASSERT_TRUE(insert(e));
   auto claimed = store().claim_due_events(
-      ClaimRequest{clock_.now(), clock_.now() + seconds(30), 10, 1000000, {}, {}});
+      ClaimRequest{clock_.now(), clock_.now() + seconds(30), 10, 1000000, {}, {}, {}});
   ASSERT_TRUE(claimed);
   ASSERT_EQ(claimed->size(), 1u);
   const Event& got = (*claimed)[0];
@@ -142,7 +142,7 @@ TEST_P(StoreContractTest, EventLeasedAtIngestIsNotClaimedUntilItsLeaseEnds) {
   EXPECT_THAT(claim(*e.lease_until - std::chrono::milliseconds(1)), IsEmpty());
   const TimePoint later = *e.lease_until + std::chrono::milliseconds(1);
   auto claimed =
-      store().claim_due_events(ClaimRequest{later, later + seconds(30), 10, 1000000, {}, {}});
+      store().claim_due_events(ClaimRequest{later, later + seconds(30), 10, 1000000, {}, {}, {}});
   ASSERT_TRUE(claimed) << claimed.status().to_string();
   ASSERT_EQ(claimed->size(), 1u);
   EXPECT_EQ((*claimed)[0].id, e.id);
@@ -187,7 +187,7 @@ TEST_P(StoreContractTest, ConcurrentClaimersNeverShareAnEvent) {
     claimers.emplace_back([&] {
       for (;;) {
         auto batch =
-            store().claim_due_events(ClaimRequest{now, now + seconds(30), 7, 1000000, {}, {}});
+            store().claim_due_events(ClaimRequest{now, now + seconds(30), 7, 1000000, {}, {}, {}});
         if (!batch || batch->empty()) return;
         std::lock_guard lock(mu);
         for (const auto& e : *batch) claimed.insert(e.id);
@@ -284,11 +284,12 @@ TEST_P(StoreContractTest, ClaimSkipsExcludedEndpoints) {
   Event skipped = add_event(ep_a_);
   Event taken = add_event(other);
   const TimePoint now = clock_.now() + seconds(1);
-  auto claimed =
-      store().claim_due_events(ClaimRequest{now, now + seconds(30), 10, 1000000, {ep_a_.id}, {}});
+  auto claimed = store().claim_due_events(
+      ClaimRequest{now, now + seconds(30), 10, 1000000, {ep_a_.id}, {}, {}});
   ASSERT_TRUE(claimed);
   EXPECT_THAT(ids_of(*claimed), ElementsAre(taken.id));
-  auto rest = store().claim_due_events(ClaimRequest{now, now + seconds(30), 10, 1000000, {}, {}});
+  auto rest =
+      store().claim_due_events(ClaimRequest{now, now + seconds(30), 10, 1000000, {}, {}, {}});
   ASSERT_TRUE(rest);
   EXPECT_THAT(ids_of(*rest), ElementsAre(skipped.id)) << "excluded, not leased";
 }
@@ -311,7 +312,7 @@ TEST_P(StoreContractTest, ClaimTakesAtMostPerEndpointLimitOfOneEndpoint) {
   for (int i = 0; i < 10; ++i) backlog.push_back(add_event(ep_a_));  // due first
   Event other = add_event(quiet);
   const TimePoint now = clock_.now() + seconds(1);
-  ClaimRequest r{now, now + seconds(30), 100, 3, {}, {}};
+  ClaimRequest r{now, now + seconds(30), 100, 3, {}, {}, {}};
   auto claimed = store().claim_due_events(r);
   ASSERT_TRUE(claimed);
   EXPECT_THAT(ids_of(*claimed), ElementsAre(backlog[0].id, backlog[1].id, backlog[2].id, other.id))
@@ -325,7 +326,7 @@ TEST_P(StoreContractTest, ClaimOfNamedEndpointsLooksAtThoseOnly) {
   Event second_event = add_event(second);
   Event third_event = add_event(third);
   const TimePoint now = clock_.now() + seconds(1);
-  ClaimRequest r{now, now + seconds(30), 100, 100, {}, {second.id, third.id}};
+  ClaimRequest r{now, now + seconds(30), 100, 100, {}, {second.id, third.id}, {}};
   auto claimed = store().claim_due_events(r);
   ASSERT_TRUE(claimed);
   EXPECT_THAT(ids_of(*claimed), ElementsAre(second_event.id, third_event.id));
@@ -342,7 +343,7 @@ TEST_P(StoreContractTest, AnExcludedBacklogDoesNotHideOtherEndpointsWork) {
   Event other = add_event(quiet);
   const TimePoint now = clock_.now() + seconds(1);
   auto claimed =
-      store().claim_due_events(ClaimRequest{now, now + seconds(30), 10, 10, {ep_a_.id}, {}});
+      store().claim_due_events(ClaimRequest{now, now + seconds(30), 10, 10, {ep_a_.id}, {}, {}});
   ASSERT_TRUE(claimed);
   EXPECT_THAT(ids_of(*claimed), ElementsAre(other.id));
 }

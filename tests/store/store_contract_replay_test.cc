@@ -50,7 +50,7 @@ TEST_P(StoreContractTest, ReplayedExpiredEventStartsAFreshCycleKeepingItsAttempt
 
   // Claimable at once, by any poller.
   auto claimed =
-      store().claim_due_events(ClaimRequest{now, now + seconds(30), 10, 1000000, {}, {}});
+      store().claim_due_events(ClaimRequest{now, now + seconds(30), 10, 1000000, {}, {}, {}});
   ASSERT_TRUE(claimed);
   ASSERT_EQ(claimed->size(), 1u);
   EXPECT_EQ((*claimed)[0].id, e.id);
@@ -153,7 +153,7 @@ TEST_P(StoreContractTest, EventLivesTwoCyclesWithAttemptNumbersThatGoOnCounting)
   Event e = add_event(ep_a_);
   auto send = [&](TimePoint now, bool delivered) {
     auto claimed =
-        store().claim_due_events(ClaimRequest{now, now + seconds(30), 10, 1000000, {}, {}});
+        store().claim_due_events(ClaimRequest{now, now + seconds(30), 10, 1000000, {}, {}, {}});
     ASSERT_TRUE(claimed) << claimed.status().to_string();
     ASSERT_EQ(claimed->size(), 1u);
     const Event& c = claimed->front();

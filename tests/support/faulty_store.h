@@ -108,6 +108,11 @@ class FaultyStore final : public Store {
     if (down()) return done(fault());
     inner_->record_attempt(std::move(r), std::move(done));
   }
+  Result<int64_t> renew_leases(std::string_view owner, const std::vector<std::string>& ids,
+                               TimePoint lease_until) override {
+    if (down()) return fault();
+    return inner_->renew_leases(owner, ids, lease_until);
+  }
   void release_event(std::string_view id, StoreCallback done) override {
     if (down()) return done(fault());
     inner_->release_event(id, std::move(done));

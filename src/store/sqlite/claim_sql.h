@@ -4,8 +4,8 @@
 // SQLite back end.
 //
 // Parameters: ?1 now, ?2 lease until, ?3 limit, ?4 excluded endpoint ids (a
-// JSON array), ?5 per-endpoint limit, and with `only` ?6 the endpoints to look
-// at (a JSON array). Walks the live enabled endpoints (all, or those named),
+// JSON array), ?5 per-endpoint limit, ?6 the lease's owner, and with `only` ?7
+// the endpoints to look at (a JSON array). Walks the live enabled endpoints (all, or those named),
 // takes the first ?5 due, unleased events of each from events_due_by_endpoint
 // (0004), leases the oldest ?3 of them and returns them (in no order).
 // CROSS JOIN pins the endpoints as the outer loop: left to itself the planner
@@ -21,11 +21,11 @@ namespace promptjang::sqlite {
 
 inline std::string claim_sql(bool only) {
   std::string sql =
-      "UPDATE events SET lease_until = ?2 WHERE id IN ("
+      "UPDATE events SET lease_until = ?2, lease_owner = ?6 WHERE id IN ("
       " SELECT e.id FROM endpoints AS p CROSS JOIN events AS e"
       " WHERE p.enabled = 1 AND p.deleted_at IS NULL"
       " AND p.id NOT IN (SELECT value FROM json_each(?4))";
-  if (only) sql += " AND p.id IN (SELECT value FROM json_each(?6))";
+  if (only) sql += " AND p.id IN (SELECT value FROM json_each(?7))";
   sql +=
       " AND e.id IN ("
       "  SELECT x.id FROM events AS x"
@@ -37,5 +37,12 @@ inline std::string claim_sql(bool only) {
   sql += kEventColumns;
   return sql;
 }
+
+// renew_leases: ?1 the new lease end, ?2 the owner, ?3 the event ids (a JSON
+// array), each found by its primary key.
+inline constexpr std::string_view kRenewLeases =
+    "UPDATE events SET lease_until = ?1"
+    " WHERE id IN (SELECT value FROM json_each(?3)) AND lease_owner = ?2"
+    " AND status IN ('QUEUED', 'RETRYING')";
 
 }  // namespace promptjang::sqlite

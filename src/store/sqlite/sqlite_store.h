@@ -81,6 +81,8 @@ class SqliteStore final : public Store {
 
   Result<std::vector<Event>> claim_due_events(const ClaimRequest& request) override;
   void release_event(std::string_view event_id, StoreCallback done) override;
+  Result<int64_t> renew_leases(std::string_view owner, const std::vector<std::string>& event_ids,
+                               TimePoint lease_until) override;
   void record_attempt(AttemptRecord record, StoreCallback done) override;
 
   Result<Event> replay_event(std::string_view account_id, std::string_view event_id, bool force,

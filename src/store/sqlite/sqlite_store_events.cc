@@ -49,12 +49,12 @@ void SqliteStore::insert_event(Event event, StoreCallback done) {
                 db,
                 "INSERT INTO events (id, account_id, endpoint_id, event_type, status, payload,"
                 " created_at, next_attempt_at, attempt_count, idempotency_key, cycle_base,"
-                " lease_until)"
-                " VALUES (?, ?, ?, ?, 'QUEUED', ?, ?, ?, 0, ?, 0, ?)",
+                " lease_until, lease_owner)"
+                " VALUES (?, ?, ?, ?, 'QUEUED', ?, ?, ?, 0, ?, 0, ?, ?)",
                 event.id, event.account_id, event.endpoint_id, event.event_type,
                 sqlite::Blob{event.payload, /*borrowed=*/true}, event.created_at,
                 event.next_attempt_at.value_or(event.created_at), event.idempotency_key,
-                event.lease_until)
+                event.lease_until, event.lease_until ? event.lease_owner : std::nullopt)
                 .status();
         if (!st) return sqlite::with_context(std::move(st), what());
         // Counted in the same savepoint: a failure here takes the event back out.
@@ -149,9 +149,9 @@ Result<std::vector<Event>> SqliteStore::claim_due_events(const ClaimRequest& r) 
   Status st = writer_->run_sync([&](Connection& db) -> Status {
     auto rows = r.only_endpoints.empty()
                     ? sqlite::query_all(db, kClaimAll, sqlite::read_event, r.now, r.lease_until,
-                                        r.limit, excluded, r.per_endpoint_limit)
+                                        r.limit, excluded, r.per_endpoint_limit, r.owner)
                     : sqlite::query_all(db, kClaimOnly, sqlite::read_event, r.now, r.lease_until,
-                                        r.limit, excluded, r.per_endpoint_limit, only);
+                                        r.limit, excluded, r.per_endpoint_limit, r.owner, only);
     if (!rows) return sqlite::with_context(rows.status(), "claim due events");
     claimed = std::move(*rows);
     return Status::ok();
@@ -167,10 +167,30 @@ Result<std::vector<Event>> SqliteStore::claim_due_events(const ClaimRequest& r) 
 void SqliteStore::release_event(std::string_view event_id, StoreCallback done) {
   writer_->submit(
       [id = std::string(event_id)](Connection& db) {
-        return sqlite::execute_one(db, "UPDATE events SET lease_until = NULL WHERE id = ?",
-                                   "event " + id, id);
+        return sqlite::execute_one(
+            db, "UPDATE events SET lease_until = NULL, lease_owner = NULL WHERE id = ?",
+            "event " + id, id);
       },
       std::move(done));
+}
+
+Result<int64_t> SqliteStore::renew_leases(std::string_view owner,
+                                          const std::vector<std::string>& event_ids,
+                                          TimePoint lease_until) {
+  if (event_ids.empty()) return int64_t{0};
+  // Ids are our own [0-9a-z_] ids (the caller's held set): nothing to escape.
+  std::string ids = "[";
+  for (size_t i = 0; i < event_ids.size(); ++i) ids += (i ? ",\"" : "\"") + event_ids[i] + "\"";
+  ids += "]";
+  int64_t renewed = 0;
+  Status st = writer_->run_sync([&](Connection& db) -> Status {
+    auto n = sqlite::execute(db, sqlite::kRenewLeases, lease_until, owner, ids);
+    if (!n) return sqlite::with_context(n.status(), "renew leases");
+    renewed = *n;
+    return Status::ok();
+  });
+  if (!st) return st;
+  return renewed;
 }
 
 void SqliteStore::record_attempt(AttemptRecord record, StoreCallback done) {
@@ -194,7 +214,8 @@ void SqliteStore::record_attempt(AttemptRecord record, StoreCallback done) {
         // The attempt ends the lease: the event is free for its next due time.
         st = sqlite::execute_one(db,
                                  "UPDATE events SET status = ?, next_attempt_at = ?,"
-                                 " attempt_count = ?, lease_until = NULL WHERE id = ?",
+                                 " attempt_count = ?, lease_until = NULL, lease_owner = NULL"
+                                 " WHERE id = ?",
                                  "event " + a.event_id, event_status_name(r.new_status),
                                  r.next_attempt_at, a.number, a.event_id);
         if (!st) return st;

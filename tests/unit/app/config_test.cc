@@ -65,5 +65,20 @@ TEST(ConfigTest, ValidateFailsFast) {
   EXPECT_NE(s.message().find("--http-client"), std::string::npos) << s.message();
 }
 
+TEST(ConfigTest, TheLeaseIsOneSecondToAnHour) {
+  Config c;
+  EXPECT_EQ(c.lease_s, 30);
+  for (double ok : {1.0, 2.5, 3600.0}) {
+    c.lease_s = ok;
+    EXPECT_TRUE(validate(c).is_ok()) << ok;
+  }
+  for (double bad : {0.0, 0.5, -1.0, 3601.0}) {
+    c.lease_s = bad;
+    Status st = validate(c);
+    EXPECT_FALSE(st.is_ok()) << bad;
+    EXPECT_NE(st.message().find("--lease"), std::string::npos) << st.message();
+  }
+}
+
 }  // namespace
 }  // namespace promptjang

@@ -294,3 +294,65 @@ TEST_F(DispatcherTest, GoneDisablesTheEndpointAndDisabledEventsWait) {
 
 }  // namespace
 }  // namespace promptjang
+
+namespace promptjang {
+namespace {
+
+// Two nodes on one store: node A's attempt hangs for many lease lengths (by
+// the fake clock); A renews its lease, so node B never sends the event; once
+// A is gone (no renewals), B takes the work over after one lease.
+TEST_F(DispatcherTest, ASlowAttemptIsRenewedAndNeverSentByAnotherNode) {
+  std::string ep = add_endpoint("http://slow/");
+  client.hang("http://slow/");
+  DispatcherOptions o;
+  o.poll_interval = 20ms;
+  o.drain_timeout = 100ms;
+  o.lease = 3000ms;
+  o.renew_interval = 1000ms;
+  o.owner = "node_a";
+  dispatcher = std::make_unique<Dispatcher>(o, *store, client, clock, *logger);
+  dispatcher->start();
+  Event e = insert(ep, /*leased=*/false);
+  dispatcher->poke();
+  auto sent_count = [&] { return client.sent().size(); };
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (sent_count() < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(sent_count(), 1u) << "node A sends it";
+
+  ScriptedClient other_client{clock};
+  DispatcherOptions ob = o;
+  ob.owner = "node_b";
+  auto b = std::make_unique<Dispatcher>(ob, *store, other_client, clock, *logger);
+  b->start();
+  // Ten lease lengths pass, a second at a time; A renews each time (its
+  // claimer looks at the clock every poll interval).
+  for (int i = 0; i < 30; ++i) {
+    TimePoint before = clock.now();
+    clock.advance(1000ms);
+    // Wait until A's renewal is in the store before moving on.
+    auto until = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < until) {
+      auto got = store->get_event("acct_1", e.id);
+      if (got && got->lease_until && *got->lease_until > before + 2000ms) break;
+      std::this_thread::sleep_for(2ms);
+    }
+    b->poke();
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(other_client.sent().size(), 0u) << "node B sent an attempt in flight on node A";
+  // Node A dies (its attempt never recorded, no more renewals): after one
+  // lease node B delivers the event.
+  // (Stopped, not destroyed: its hung attempt answers at tear-down, and a
+  // stopped dispatcher drops late answers.)
+  dispatcher->stop();
+  clock.advance(3100ms);
+  b->poke();
+  EXPECT_TRUE(wait_for(e.id, EventStatus::kDelivered));
+  EXPECT_EQ(other_client.sent().size(), 1u);
+  b->stop();
+  other_client.release_all();
+}
+
+}  // namespace
+}  // namespace promptjang
