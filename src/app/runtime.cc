@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "app/config.h"
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace promptjang {
@@ -12,8 +13,15 @@ namespace promptjang {
 Result<std::unique_ptr<Runtime>> Runtime::open(const std::string& database_url, Logger& logger) {
   auto db = parse_database_url(database_url);
   if (!db) return db.status();
-  if (db->kind == DatabaseUrl::Kind::kPostgres)
-    return failed_precondition("the PostgreSQL back end is not in this build yet; use sqlite:PATH");
+  if (db->kind == DatabaseUrl::Kind::kPostgres) {
+    PgOptions options;
+    options.conninfo = db->target;
+    auto store = open_pg_store(options, logger);
+    if (!store) return store.status();
+    std::unique_ptr<Runtime> rt(new Runtime());
+    rt->store_ = std::move(*store);
+    return rt;
+  }
   std::filesystem::path path(db->target);
   if (path.has_parent_path()) {
     std::error_code ec;

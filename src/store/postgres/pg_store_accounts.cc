@@ -1,0 +1,150 @@
+// PgStore: accounts, users and API keys. Reads borrow a pooled connection;
+// writes go through the writer (synchronous ones wait for their commit).
+#include <string>
+
+#include "pg_pool.h"
+#include "pg_query.h"
+#include "pg_rows.h"
+#include "pg_store.h"
+#include "pg_writer.h"
+
+namespace promptjang {
+
+using pg::Connection;
+
+namespace {
+
+// Emails are unique and compared without regard to ASCII case (SPEC §9 login).
+std::string lowercase_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace
+
+// --- accounts and users ---
+
+Status PgStore::create_account(const Account& account) {
+  return writer_->run_sync([&account](Connection& db) {
+    return pg::with_context(
+        pg::execute(db, "INSERT INTO accounts (id, name, plan, created_at) VALUES ($1, $2, $3, $4)",
+                    account.id, account.name, account.plan, account.created_at)
+            .status(),
+        "create account " + account.id);
+  });
+}
+
+Status PgStore::set_account_plan(std::string_view account_id, std::string_view plan) {
+  return writer_->run_sync([&](Connection& db) {
+    return pg::execute_one(db, "UPDATE accounts SET plan = $1 WHERE id = $2",
+                           "account " + std::string(account_id), plan, account_id);
+  });
+}
+
+Result<Account> PgStore::get_account(std::string_view account_id) {
+  static const std::string kSql =
+      "SELECT " + std::string(pg::kAccountColumns) + " FROM accounts WHERE id = $1";
+  auto db = pool_->acquire();
+  if (!db) return db.status();
+  return pg::query_one(**db, kSql, "account " + std::string(account_id), pg::read_account,
+                       account_id);
+}
+
+Result<int64_t> PgStore::count_accounts() {
+  auto db = pool_->acquire();
+  if (!db) return db.status();
+  return pg::query_one(**db, "SELECT count(*) FROM accounts", "accounts",
+                       [](const pg::Row& r) { return r.int64(0); });
+}
+
+Status PgStore::create_user(const User& user) {
+  return writer_->run_sync([&user](Connection& db) {
+    return pg::with_context(
+        pg::execute(db,
+                    "INSERT INTO users (id, account_id, email, password_hash, created_at)"
+                    " VALUES ($1, $2, $3, $4, $5)",
+                    user.id, user.account_id, lowercase_ascii(user.email), user.password_hash,
+                    user.created_at)
+            .status(),
+        "create user " + user.id);
+  });
+}
+
+Result<User> PgStore::find_user_by_email(std::string_view email) {
+  static const std::string kSql =
+      "SELECT " + std::string(pg::kUserColumns) + " FROM users WHERE email = $1";
+  auto db = pool_->acquire();
+  if (!db) return db.status();
+  return pg::query_one(**db, kSql, "user with that email", pg::read_user, lowercase_ascii(email));
+}
+
+Result<User> PgStore::get_user(std::string_view account_id, std::string_view user_id) {
+  static const std::string kSql =
+      "SELECT " + std::string(pg::kUserColumns) + " FROM users WHERE id = $1 AND account_id = $2";
+  auto db = pool_->acquire();
+  if (!db) return db.status();
+  return pg::query_one(**db, kSql, "user " + std::string(user_id), pg::read_user, user_id,
+                       account_id);
+}
+
+// --- API keys ---
+
+Status PgStore::create_api_key(const ApiKey& key) {
+  return writer_->run_sync([&key](Connection& db) {
+    return pg::with_context(
+        pg::execute(db,
+                    "INSERT INTO api_keys (id, account_id, name, prefix, hash, created_at,"
+                    " last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    key.id, key.account_id, key.name, key.prefix, key.hash, key.created_at,
+                    key.last_used_at, key.revoked_at)
+            .status(),
+        "create API key " + key.id);
+  });
+}
+
+Result<ApiKey> PgStore::find_api_key_by_hash(std::string_view hash) {
+  // The hot read of every API request (the API's key cache misses land here).
+  static const std::string kSql =
+      "SELECT " + std::string(pg::kApiKeyColumns) + " FROM api_keys WHERE hash = $1";
+  auto db = pool_->acquire();
+  if (!db) return db.status();
+  return pg::query_one(**db, kSql, "API key", pg::read_api_key, hash);
+}
+
+Result<std::vector<ApiKey>> PgStore::list_api_keys(std::string_view account_id) {
+  static const std::string kSql = "SELECT " + std::string(pg::kApiKeyColumns) +
+                                  " FROM api_keys WHERE account_id = $1 ORDER BY id DESC";
+  auto db = pool_->acquire();
+  if (!db) return db.status();
+  return pg::query_all(**db, kSql, pg::read_api_key, account_id);
+}
+
+Status PgStore::revoke_api_key(std::string_view account_id, std::string_view key_id, TimePoint at) {
+  return writer_->run_sync([&](Connection& db) {
+    return pg::execute_one(db,
+                           "UPDATE api_keys SET revoked_at = $1"
+                           " WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL",
+                           "API key " + std::string(key_id), at, key_id, account_id);
+  });
+}
+
+void PgStore::touch_api_key(std::string_view key_id, TimePoint at) {
+  // Never moves last_used_at back: concurrent requests may submit their touches out of order.
+  writer_->submit(
+      [key_id = std::string(key_id), at](Connection& db) {
+        return pg::execute(db,
+                           "UPDATE api_keys SET last_used_at = $1"
+                           " WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+                           at, key_id)
+            .status();
+      },
+      [this](const Status& st) {
+        if (!st)
+          logger_.warn("postgres: recording an API key's last use failed: {}", st.to_string());
+      });
+}
+
+}  // namespace promptjang
