@@ -89,10 +89,10 @@ class Row {
  public:
   Row(const PGresult* res, int row) : res_(res), row_(row) {}
   bool is_null(int col) const { return PQgetisnull(res_, row_, col) != 0; }
-  int64_t int64(int col) const;     // 0 for NULL
-  bool boolean(int col) const;      // false for NULL
-  std::string text(int col) const;  // "" for NULL; every byte
-  std::string bytes(int col) const { return text(col); }
+  int64_t int64(int col) const;                          // 0 for NULL
+  bool boolean(int col) const;                           // false for NULL
+  std::string text(int col) const;                       // "" for NULL; every byte
+  std::string blob(int col) const { return text(col); }  // a bytea column, every byte
   TimePoint time(int col) const { return from_unix_micros(int64(col)); }
   std::optional<std::string> opt_text(int col) const;
   std::optional<int64_t> opt_int64(int col) const;

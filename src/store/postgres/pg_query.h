@@ -11,6 +11,7 @@
 
 #include "core/status.h"
 #include "pg_conn.h"
+#include "store/sql_util.h"
 
 namespace promptjang::pg {
 
@@ -57,13 +58,7 @@ Status execute_one(Connection& db, std::string_view sql, std::string_view what,
   return Status::ok();
 }
 
-// `st` with "`what`: " before its message (ok stays ok).
-inline Status with_context(Status st, std::string_view what) {
-  if (st.is_ok()) return st;
-  return Status(st.code(), std::string(what) + ": " + st.message());
-}
-
-// Clamps a page size to 1..1000.
-inline int clamp_limit(int limit) { return limit < 1 ? 1 : (limit > 1000 ? 1000 : limit); }
+using sql::clamp_limit;
+using sql::with_context;
 
 }  // namespace promptjang::pg

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "model/delivery_stats.h"
-#include "pg_rows.h"
+#include "store/rows.h"
 
 namespace promptjang::pg {
 
@@ -35,7 +35,7 @@ inline std::string claim_sql(bool only) {
       " UPDATE events AS ev SET lease_until = $2, lease_owner = $6 FROM due WHERE ev.id = due.id"
       " RETURNING ";
   // The RETURNING list names the updated table's columns.
-  std::string_view columns = kEventColumns;
+  std::string_view columns = rows::kEventColumns;
   for (size_t start = 0; start < columns.size();) {
     size_t comma = columns.find(',', start);
     if (comma == std::string_view::npos) comma = columns.size();
@@ -93,20 +93,14 @@ inline constexpr std::string_view kDeleteEventsBefore =
     "  ORDER BY e.id LIMIT $4) AS x"
     " WHERE a.plan = $1 ORDER BY x.id LIMIT $4)";
 
-// " h0, h1, ..., h14": the histogram's columns.
-inline std::string histogram_columns() {
-  std::string out;
-  for (int i = 0; i < kLatencyBuckets; ++i) out += (i ? ", h" : " h") + std::to_string(i);
-  return out;
-}
-
 // Counts one attempt of event $1 in its account's bucket starting at $2: $3
 // is 1 for a 2xx answer (else 0), $4 the latency bucket of its duration. An
 // unknown event counts nothing.
 inline std::string count_attempt_sql() {
   std::string sql =
       "INSERT INTO delivery_stats (account_id, bucket_start, shard, attempts, succeeded," +
-      histogram_columns() + ") SELECT account_id, $2::bigint, pg_backend_pid(), 1, $3::bigint";
+      rows::histogram_columns() +
+      ") SELECT account_id, $2::bigint, pg_backend_pid(), 1, $3::bigint";
   for (int i = 0; i < kLatencyBuckets; ++i) {
     sql += ", ($4::integer = " + std::to_string(i) + ")::integer";
   }

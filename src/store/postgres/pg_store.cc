@@ -26,7 +26,7 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgOptions& options, Logger&
   if (!version) return version.status();
   auto pool = pg::Pool::open(options.conninfo, options.connections);
   if (!pool) return pool.status();
-  auto writer = std::make_unique<pg::Writer>(std::move(*writer_db), options.max_batch, logger);
+  auto writer = pg::make_writer(std::move(*writer_db), options.max_batch, logger);
   logger.info("postgres: connected (schema version {}, {} pooled connections)", *version,
               options.connections);
   return std::unique_ptr<PgStore>(new PgStore(std::move(*pool), std::move(writer), logger));

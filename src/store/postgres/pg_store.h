@@ -25,9 +25,12 @@
 
 namespace promptjang {
 
+template <typename Connection>
+class GroupCommit;
 namespace pg {
+class Connection;
 class Pool;
-class Writer;
+using Writer = GroupCommit<Connection>;
 }  // namespace pg
 
 struct PgOptions {

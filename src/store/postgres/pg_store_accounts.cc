@@ -4,26 +4,15 @@
 
 #include "pg_pool.h"
 #include "pg_query.h"
-#include "pg_rows.h"
 #include "pg_store.h"
 #include "pg_writer.h"
+#include "store/rows.h"
 
 namespace promptjang {
 
 using pg::Connection;
 
-namespace {
-
-// Emails are unique and compared without regard to ASCII case (SPEC §9 login).
-std::string lowercase_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-}  // namespace
+using sql::lowercase_ascii;
 
 // --- accounts and users ---
 
@@ -46,10 +35,10 @@ Status PgStore::set_account_plan(std::string_view account_id, std::string_view p
 
 Result<Account> PgStore::get_account(std::string_view account_id) {
   static const std::string kSql =
-      "SELECT " + std::string(pg::kAccountColumns) + " FROM accounts WHERE id = $1";
+      "SELECT " + std::string(rows::kAccountColumns) + " FROM accounts WHERE id = $1";
   auto db = pool_->acquire();
   if (!db) return db.status();
-  return pg::query_one(**db, kSql, "account " + std::string(account_id), pg::read_account,
+  return pg::query_one(**db, kSql, "account " + std::string(account_id), rows::read_account,
                        account_id);
 }
 
@@ -75,18 +64,18 @@ Status PgStore::create_user(const User& user) {
 
 Result<User> PgStore::find_user_by_email(std::string_view email) {
   static const std::string kSql =
-      "SELECT " + std::string(pg::kUserColumns) + " FROM users WHERE email = $1";
+      "SELECT " + std::string(rows::kUserColumns) + " FROM users WHERE email = $1";
   auto db = pool_->acquire();
   if (!db) return db.status();
-  return pg::query_one(**db, kSql, "user with that email", pg::read_user, lowercase_ascii(email));
+  return pg::query_one(**db, kSql, "user with that email", rows::read_user, lowercase_ascii(email));
 }
 
 Result<User> PgStore::get_user(std::string_view account_id, std::string_view user_id) {
   static const std::string kSql =
-      "SELECT " + std::string(pg::kUserColumns) + " FROM users WHERE id = $1 AND account_id = $2";
+      "SELECT " + std::string(rows::kUserColumns) + " FROM users WHERE id = $1 AND account_id = $2";
   auto db = pool_->acquire();
   if (!db) return db.status();
-  return pg::query_one(**db, kSql, "user " + std::string(user_id), pg::read_user, user_id,
+  return pg::query_one(**db, kSql, "user " + std::string(user_id), rows::read_user, user_id,
                        account_id);
 }
 
@@ -108,18 +97,18 @@ Status PgStore::create_api_key(const ApiKey& key) {
 Result<ApiKey> PgStore::find_api_key_by_hash(std::string_view hash) {
   // The hot read of every API request (the API's key cache misses land here).
   static const std::string kSql =
-      "SELECT " + std::string(pg::kApiKeyColumns) + " FROM api_keys WHERE hash = $1";
+      "SELECT " + std::string(rows::kApiKeyColumns) + " FROM api_keys WHERE hash = $1";
   auto db = pool_->acquire();
   if (!db) return db.status();
-  return pg::query_one(**db, kSql, "API key", pg::read_api_key, hash);
+  return pg::query_one(**db, kSql, "API key", rows::read_api_key, hash);
 }
 
 Result<std::vector<ApiKey>> PgStore::list_api_keys(std::string_view account_id) {
-  static const std::string kSql = "SELECT " + std::string(pg::kApiKeyColumns) +
+  static const std::string kSql = "SELECT " + std::string(rows::kApiKeyColumns) +
                                   " FROM api_keys WHERE account_id = $1 ORDER BY id DESC";
   auto db = pool_->acquire();
   if (!db) return db.status();
-  return pg::query_all(**db, kSql, pg::read_api_key, account_id);
+  return pg::query_all(**db, kSql, rows::read_api_key, account_id);
 }
 
 Status PgStore::revoke_api_key(std::string_view account_id, std::string_view key_id, TimePoint at) {

@@ -6,9 +6,9 @@
 #include "core/ids.h"
 #include "pg_pool.h"
 #include "pg_query.h"
-#include "pg_rows.h"
 #include "pg_store.h"
 #include "pg_writer.h"
+#include "store/rows.h"
 
 namespace promptjang {
 
@@ -30,11 +30,11 @@ Status PgStore::create_endpoint(const Endpoint& e) {
 
 Result<Endpoint> PgStore::get_endpoint(std::string_view account_id, std::string_view endpoint_id) {
   static const std::string kSql =
-      "SELECT " + std::string(pg::kEndpointColumns) +
+      "SELECT " + std::string(rows::kEndpointColumns) +
       " FROM endpoints WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL";
   auto db = pool_->acquire();
   if (!db) return db.status();
-  return pg::query_one(**db, kSql, "endpoint " + std::string(endpoint_id), pg::read_endpoint,
+  return pg::query_one(**db, kSql, "endpoint " + std::string(endpoint_id), rows::read_endpoint,
                        endpoint_id, account_id);
 }
 
@@ -46,18 +46,19 @@ Result<Page<Endpoint>> PgStore::list_endpoints(std::string_view account_id,
     return invalid_argument("invalid cursor");
   }
   static const std::string kFirst =
-      "SELECT " + std::string(pg::kEndpointColumns) +
+      "SELECT " + std::string(rows::kEndpointColumns) +
       " FROM endpoints WHERE account_id = $1 AND deleted_at IS NULL ORDER BY id DESC LIMIT $2";
   static const std::string kNext =
-      "SELECT " + std::string(pg::kEndpointColumns) +
+      "SELECT " + std::string(rows::kEndpointColumns) +
       " FROM endpoints WHERE account_id = $1 AND deleted_at IS NULL AND id < $2"
       " ORDER BY id DESC LIMIT $3";
   limit = pg::clamp_limit(limit);
   auto db = pool_->acquire();
   if (!db) return db.status();
   // One row more than asked tells whether there is a next page.
-  auto rows = cursor ? pg::query_all(**db, kNext, pg::read_endpoint, account_id, *cursor, limit + 1)
-                     : pg::query_all(**db, kFirst, pg::read_endpoint, account_id, limit + 1);
+  auto rows = cursor
+                  ? pg::query_all(**db, kNext, rows::read_endpoint, account_id, *cursor, limit + 1)
+                  : pg::query_all(**db, kFirst, rows::read_endpoint, account_id, limit + 1);
   if (!rows) return rows.status();
   Page<Endpoint> page;
   page.items = std::move(*rows);

@@ -12,10 +12,10 @@
 #include "core/ids.h"
 #include "pg_pool.h"
 #include "pg_query.h"
-#include "pg_rows.h"
 #include "pg_sql.h"
 #include "pg_store.h"
 #include "pg_writer.h"
+#include "store/rows.h"
 #include "store/store_keys.h"
 
 namespace promptjang {
@@ -93,26 +93,26 @@ Result<Event> PgStore::find_event_by_idempotency_key(std::string_view account_id
                                                      std::string_view endpoint_id,
                                                      std::string_view key, TimePoint since) {
   static const std::string kSql =
-      "SELECT " + std::string(pg::kEventColumns) + std::string(pg::kIdempotentOriginalFrom);
+      "SELECT " + std::string(rows::kEventColumns) + std::string(pg::kIdempotentOriginalFrom);
   auto db = pool_->acquire();
   if (!db) return db.status();
-  return pg::query_one(**db, kSql, "event with that Idempotency-Key", pg::read_event, endpoint_id,
+  return pg::query_one(**db, kSql, "event with that Idempotency-Key", rows::read_event, endpoint_id,
                        key, since, account_id);
 }
 
 Result<Event> PgStore::get_event(std::string_view account_id, std::string_view event_id) {
-  static const std::string kEvent =
-      "SELECT " + std::string(pg::kEventColumns) + " FROM events WHERE id = $1 AND account_id = $2";
-  static const std::string kAttempts = "SELECT " + std::string(pg::kAttemptColumns) +
+  static const std::string kEvent = "SELECT " + std::string(rows::kEventColumns) +
+                                    " FROM events WHERE id = $1 AND account_id = $2";
+  static const std::string kAttempts = "SELECT " + std::string(rows::kAttemptColumns) +
                                        " FROM attempts WHERE event_id = $1 ORDER BY number";
   auto db = pool_->acquire();
   if (!db) return db.status();
   pg::ReadTransaction snapshot(**db);  // the event and its attempts as of one moment
   if (!snapshot.status()) return snapshot.status();
-  auto event = pg::query_one(**db, kEvent, "event " + std::string(event_id), pg::read_event,
+  auto event = pg::query_one(**db, kEvent, "event " + std::string(event_id), rows::read_event,
                              event_id, account_id);
   if (!event) return event.status();
-  auto attempts = pg::query_all(**db, kAttempts, pg::read_attempt, event_id);
+  auto attempts = pg::query_all(**db, kAttempts, rows::read_attempt, event_id);
   if (!attempts) return attempts.status();
   event->attempts = std::move(*attempts);
   return std::move(*event);
@@ -126,7 +126,7 @@ Result<Page<Event>> PgStore::list_events(const EventFilter& f) {
   }
   // The SQL names only the filters given, each with the next parameter.
   std::string sql =
-      "SELECT " + std::string(pg::kEventColumns) + " FROM events WHERE account_id = $1";
+      "SELECT " + std::string(rows::kEventColumns) + " FROM events WHERE account_id = $1";
   pg::Params params;
   params.add(f.account_id);
   auto next = [&sql, &params](std::string_view condition, const auto& value) {
@@ -148,7 +148,7 @@ Result<Page<Event>> PgStore::list_events(const EventFilter& f) {
   auto rows = (*db)->query(sql, params);
   if (!rows) return rows.status();
   Page<Event> page;
-  for (int i = 0; i < rows->size(); ++i) page.items.push_back(pg::read_event(rows->row(i)));
+  for (int i = 0; i < rows->size(); ++i) page.items.push_back(rows::read_event(rows->row(i)));
   if (page.items.size() > static_cast<size_t>(limit)) {
     page.items.pop_back();
     page.next_cursor = page.items.back().id;
@@ -166,10 +166,10 @@ Result<std::vector<Event>> PgStore::claim_due_events(const ClaimRequest& r) {
   // One statement in its own transaction (autocommit): its row locks end with it.
   auto claimed =
       r.only_endpoints.empty()
-          ? pg::query_all(**db, kClaimAll, pg::read_event, r.now, r.lease_until, r.limit, excluded,
-                          r.per_endpoint_limit, r.owner)
-          : pg::query_all(**db, kClaimOnly, pg::read_event, r.now, r.lease_until, r.limit, excluded,
-                          r.per_endpoint_limit, r.owner, text_array(r.only_endpoints));
+          ? pg::query_all(**db, kClaimAll, rows::read_event, r.now, r.lease_until, r.limit,
+                          excluded, r.per_endpoint_limit, r.owner)
+          : pg::query_all(**db, kClaimOnly, rows::read_event, r.now, r.lease_until, r.limit,
+                          excluded, r.per_endpoint_limit, r.owner, text_array(r.only_endpoints));
   if (!claimed) return pg::with_context(claimed.status(), "claim due events");
   // RETURNING yields rows in no particular order: oldest due first.
   std::sort(claimed->begin(), claimed->end(), [](const Event& a, const Event& b) {

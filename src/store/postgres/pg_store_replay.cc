@@ -10,9 +10,9 @@
 #include <string>
 
 #include "pg_query.h"
-#include "pg_rows.h"
 #include "pg_store.h"
 #include "pg_writer.h"
+#include "store/rows.h"
 
 namespace promptjang {
 
@@ -65,7 +65,7 @@ Result<Event> PgStore::replay_event(std::string_view account_id, std::string_vie
       "UPDATE events SET status = 'QUEUED', next_attempt_at = $1,"
       " cycle_base = attempt_count, lease_until = NULL, lease_owner = NULL"
       " WHERE id = $2 RETURNING " +
-      std::string(pg::kEventColumns);
+      std::string(rows::kEventColumns);
   struct Found {
     std::optional<EventStatus> status;
     bool endpoint_deleted = false;
@@ -82,7 +82,7 @@ Result<Event> PgStore::replay_event(std::string_view account_id, std::string_vie
     // The CHECK constraint of the status column admits only the five names.
     if (!found->status) return internal_error("event " + std::string(event_id) + ": bad status");
     PJ_RETURN_IF_ERROR(check_replayable(event_id, *found->status, found->endpoint_deleted, force));
-    auto rows = pg::query_all(db, kReplay, pg::read_event, now, event_id);
+    auto rows = pg::query_all(db, kReplay, rows::read_event, now, event_id);
     if (!rows) return pg::with_context(rows.status(), "replay event " + std::string(event_id));
     // Found and locked just above in this transaction: one row, by its key.
     if (rows->size() != 1) {

@@ -8,9 +8,9 @@
 
 #include "pg_pool.h"
 #include "pg_query.h"
-#include "pg_rows.h"
 #include "pg_store.h"
 #include "pg_writer.h"
+#include "store/rows.h"
 
 namespace promptjang {
 
@@ -30,11 +30,11 @@ Status PgStore::create_session(const Session& session) {
 }
 
 Result<Session> PgStore::find_session_by_hash(std::string_view token_hash, TimePoint now) {
-  static const std::string kSql = "SELECT " + std::string(pg::kSessionColumns) +
+  static const std::string kSql = "SELECT " + std::string(rows::kSessionColumns) +
                                   " FROM sessions WHERE token_hash = $1 AND expires_at > $2";
   auto db = pool_->acquire();
   if (!db) return db.status();
-  return pg::query_one(**db, kSql, "session", pg::read_session, token_hash, now);
+  return pg::query_one(**db, kSql, "session", rows::read_session, token_hash, now);
 }
 
 Status PgStore::delete_session(std::string_view token_hash) {

@@ -10,23 +10,11 @@
 #include "pg_sql.h"
 #include "pg_store.h"
 #include "pg_writer.h"
+#include "store/rows.h"
 
 namespace promptjang {
 
 using pg::Connection;
-
-namespace {
-
-DeliveryStatsBucket read_bucket(const pg::Row& r) {
-  DeliveryStatsBucket b;
-  b.start = r.time(0);
-  b.attempts = r.int64(1);
-  b.succeeded = r.int64(2);
-  for (int i = 0; i < kLatencyBuckets; ++i) b.latency[i] = r.int64(3 + i);
-  return b;
-}
-
-}  // namespace
 
 Result<std::vector<DeliveryStatsBucket>> PgStore::delivery_stats(std::string_view account_id,
                                                                  TimePoint since, TimePoint until) {
@@ -34,7 +22,7 @@ Result<std::vector<DeliveryStatsBucket>> PgStore::delivery_stats(std::string_vie
   if (until <= since) return std::vector<DeliveryStatsBucket>{};
   auto db = pool_->acquire();
   if (!db) return db.status();
-  auto rows = pg::query_all(**db, kSql, read_bucket, account_id, since, until);
+  auto rows = pg::query_all(**db, kSql, rows::read_stats_bucket, account_id, since, until);
   if (!rows) return pg::with_context(rows.status(), "read delivery statistics");
   return rows;
 }

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/sqlite/rows.h"
+#include "store/rows.h"
 
 namespace promptjang::sqlite {
 
@@ -34,7 +34,7 @@ inline std::string claim_sql(bool only) {
       "  ORDER BY x.next_attempt_at, x.id LIMIT ?5)"
       " ORDER BY e.next_attempt_at, e.id LIMIT ?3)"
       " RETURNING ";
-  sql += kEventColumns;
+  sql += rows::kEventColumns;
   return sql;
 }
 

@@ -61,8 +61,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   auto readers = sqlite::ReaderPool::open(options.path, options.readers, options.busy_timeout);
   if (!readers) return open_error(readers.status(), options.path);
 
-  auto writer =
-      std::make_unique<sqlite::WriteQueue>(std::move(*writer_db), options.max_batch, logger);
+  auto writer = sqlite::make_write_queue(std::move(*writer_db), options.max_batch, logger);
   logger.info("sqlite: opened {} (schema version {}, {} readers)", options.path, *version,
               options.readers);
   return std::unique_ptr<SqliteStore>(

@@ -22,9 +22,12 @@
 
 namespace promptjang {
 
+template <typename Connection>
+class GroupCommit;
 namespace sqlite {
+class Connection;
 class ReaderPool;
-class WriteQueue;
+using WriteQueue = GroupCommit<Connection>;
 }  // namespace sqlite
 
 struct SqliteOptions {

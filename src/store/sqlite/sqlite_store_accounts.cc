@@ -4,26 +4,15 @@
 
 #include "query_helpers.h"
 #include "reader_pool.h"
-#include "rows.h"
 #include "sqlite_store.h"
+#include "store/rows.h"
 #include "write_queue.h"
 
 namespace promptjang {
 
 using sqlite::Connection;
 
-namespace {
-
-// Emails are unique and compared without regard to ASCII case (SPEC §9 login).
-std::string lowercase_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-}  // namespace
+using sql::lowercase_ascii;
 
 // --- accounts and users ---
 
@@ -46,9 +35,9 @@ Status SqliteStore::set_account_plan(std::string_view account_id, std::string_vi
 
 Result<Account> SqliteStore::get_account(std::string_view account_id) {
   static const std::string kSql =
-      "SELECT " + std::string(sqlite::kAccountColumns) + " FROM accounts WHERE id = ?";
+      "SELECT " + std::string(rows::kAccountColumns) + " FROM accounts WHERE id = ?";
   auto db = readers_->acquire();
-  return sqlite::query_one(*db, kSql, "account " + std::string(account_id), sqlite::read_account,
+  return sqlite::query_one(*db, kSql, "account " + std::string(account_id), rows::read_account,
                            account_id);
 }
 
@@ -73,17 +62,17 @@ Status SqliteStore::create_user(const User& user) {
 
 Result<User> SqliteStore::find_user_by_email(std::string_view email) {
   static const std::string kSql =
-      "SELECT " + std::string(sqlite::kUserColumns) + " FROM users WHERE email = ?";
+      "SELECT " + std::string(rows::kUserColumns) + " FROM users WHERE email = ?";
   auto db = readers_->acquire();
-  return sqlite::query_one(*db, kSql, "user with that email", sqlite::read_user,
+  return sqlite::query_one(*db, kSql, "user with that email", rows::read_user,
                            lowercase_ascii(email));
 }
 
 Result<User> SqliteStore::get_user(std::string_view account_id, std::string_view user_id) {
   static const std::string kSql =
-      "SELECT " + std::string(sqlite::kUserColumns) + " FROM users WHERE id = ? AND account_id = ?";
+      "SELECT " + std::string(rows::kUserColumns) + " FROM users WHERE id = ? AND account_id = ?";
   auto db = readers_->acquire();
-  return sqlite::query_one(*db, kSql, "user " + std::string(user_id), sqlite::read_user, user_id,
+  return sqlite::query_one(*db, kSql, "user " + std::string(user_id), rows::read_user, user_id,
                            account_id);
 }
 
@@ -105,16 +94,16 @@ Status SqliteStore::create_api_key(const ApiKey& key) {
 Result<ApiKey> SqliteStore::find_api_key_by_hash(std::string_view hash) {
   // The hot read of every API request (the API's key cache misses land here).
   static const std::string kSql =
-      "SELECT " + std::string(sqlite::kApiKeyColumns) + " FROM api_keys WHERE hash = ?";
+      "SELECT " + std::string(rows::kApiKeyColumns) + " FROM api_keys WHERE hash = ?";
   auto db = readers_->acquire();
-  return sqlite::query_one(*db, kSql, "API key", sqlite::read_api_key, hash);
+  return sqlite::query_one(*db, kSql, "API key", rows::read_api_key, hash);
 }
 
 Result<std::vector<ApiKey>> SqliteStore::list_api_keys(std::string_view account_id) {
-  static const std::string kSql = "SELECT " + std::string(sqlite::kApiKeyColumns) +
+  static const std::string kSql = "SELECT " + std::string(rows::kApiKeyColumns) +
                                   " FROM api_keys WHERE account_id = ? ORDER BY id DESC";
   auto db = readers_->acquire();
-  return sqlite::query_all(*db, kSql, sqlite::read_api_key, account_id);
+  return sqlite::query_all(*db, kSql, rows::read_api_key, account_id);
 }
 
 Status SqliteStore::revoke_api_key(std::string_view account_id, std::string_view key_id,

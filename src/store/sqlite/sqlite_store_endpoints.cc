@@ -6,8 +6,8 @@
 #include "core/ids.h"
 #include "query_helpers.h"
 #include "reader_pool.h"
-#include "rows.h"
 #include "sqlite_store.h"
+#include "store/rows.h"
 #include "write_queue.h"
 
 namespace promptjang {
@@ -31,10 +31,10 @@ Status SqliteStore::create_endpoint(const Endpoint& e) {
 Result<Endpoint> SqliteStore::get_endpoint(std::string_view account_id,
                                            std::string_view endpoint_id) {
   static const std::string kSql =
-      "SELECT " + std::string(sqlite::kEndpointColumns) +
+      "SELECT " + std::string(rows::kEndpointColumns) +
       " FROM endpoints WHERE id = ? AND account_id = ? AND deleted_at IS NULL";
   auto db = readers_->acquire();
-  return sqlite::query_one(*db, kSql, "endpoint " + std::string(endpoint_id), sqlite::read_endpoint,
+  return sqlite::query_one(*db, kSql, "endpoint " + std::string(endpoint_id), rows::read_endpoint,
                            endpoint_id, account_id);
 }
 
@@ -46,19 +46,19 @@ Result<Page<Endpoint>> SqliteStore::list_endpoints(std::string_view account_id,
     return invalid_argument("invalid cursor");
   }
   static const std::string kFirst =
-      "SELECT " + std::string(sqlite::kEndpointColumns) +
+      "SELECT " + std::string(rows::kEndpointColumns) +
       " FROM endpoints WHERE account_id = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT ?";
   static const std::string kNext =
-      "SELECT " + std::string(sqlite::kEndpointColumns) +
+      "SELECT " + std::string(rows::kEndpointColumns) +
       " FROM endpoints WHERE account_id = ? AND deleted_at IS NULL AND id < ?"
       " ORDER BY id DESC LIMIT ?";
   limit = sqlite::clamp_limit(limit);
   Result<std::vector<Endpoint>> rows = [&] {
     auto db = readers_->acquire();
     // One row more than asked tells whether there is a next page.
-    return cursor ? sqlite::query_all(*db, kNext, sqlite::read_endpoint, account_id, *cursor,
-                                      limit + 1)
-                  : sqlite::query_all(*db, kFirst, sqlite::read_endpoint, account_id, limit + 1);
+    return cursor
+               ? sqlite::query_all(*db, kNext, rows::read_endpoint, account_id, *cursor, limit + 1)
+               : sqlite::query_all(*db, kFirst, rows::read_endpoint, account_id, limit + 1);
   }();
   if (!rows) return rows.status();
   Page<Endpoint> page;

@@ -11,9 +11,9 @@
 #include "core/ids.h"
 #include "query_helpers.h"
 #include "reader_pool.h"
-#include "rows.h"
 #include "sqlite_store.h"
 #include "stats_sql.h"
+#include "store/rows.h"
 #include "store/store_keys.h"
 #include "usage_sql.h"
 #include "write_queue.h"
@@ -71,24 +71,24 @@ Result<Event> SqliteStore::find_event_by_idempotency_key(std::string_view accoun
                                                          std::string_view endpoint_id,
                                                          std::string_view key, TimePoint since) {
   static const std::string kSql =
-      "SELECT " + std::string(sqlite::kEventColumns) + std::string(sqlite::kIdempotentOriginalFrom);
+      "SELECT " + std::string(rows::kEventColumns) + std::string(sqlite::kIdempotentOriginalFrom);
   auto db = readers_->acquire();
-  return sqlite::query_one(*db, kSql, "event with that Idempotency-Key", sqlite::read_event,
+  return sqlite::query_one(*db, kSql, "event with that Idempotency-Key", rows::read_event,
                            endpoint_id, key, since, account_id);
 }
 
 Result<Event> SqliteStore::get_event(std::string_view account_id, std::string_view event_id) {
-  static const std::string kEvent = "SELECT " + std::string(sqlite::kEventColumns) +
-                                    " FROM events WHERE id = ? AND account_id = ?";
-  static const std::string kAttempts = "SELECT " + std::string(sqlite::kAttemptColumns) +
+  static const std::string kEvent =
+      "SELECT " + std::string(rows::kEventColumns) + " FROM events WHERE id = ? AND account_id = ?";
+  static const std::string kAttempts = "SELECT " + std::string(rows::kAttemptColumns) +
                                        " FROM attempts WHERE event_id = ? ORDER BY number";
   auto db = readers_->acquire();
   sqlite::ReadTransaction snapshot(*db);  // the event and its attempts as of one moment
   if (!snapshot.status()) return snapshot.status();
-  auto event = sqlite::query_one(*db, kEvent, "event " + std::string(event_id), sqlite::read_event,
+  auto event = sqlite::query_one(*db, kEvent, "event " + std::string(event_id), rows::read_event,
                                  event_id, account_id);
   if (!event) return event.status();
-  auto attempts = sqlite::query_all(*db, kAttempts, sqlite::read_attempt, event_id);
+  auto attempts = sqlite::query_all(*db, kAttempts, rows::read_attempt, event_id);
   if (!attempts) return attempts.status();
   event->attempts = std::move(*attempts);
   return std::move(*event);
@@ -103,7 +103,7 @@ Result<Page<Event>> SqliteStore::list_events(const EventFilter& f) {
   // Numbered parameters: the SQL names only the filters given, the binding is
   // always the same eight values.
   std::string sql =
-      "SELECT " + std::string(sqlite::kEventColumns) + " FROM events WHERE account_id = ?1";
+      "SELECT " + std::string(rows::kEventColumns) + " FROM events WHERE account_id = ?1";
   if (f.status) sql += " AND status = ?2";
   if (f.endpoint_id) sql += " AND endpoint_id = ?3";
   if (f.event_type) sql += " AND event_type = ?4";
@@ -118,7 +118,7 @@ Result<Page<Event>> SqliteStore::list_events(const EventFilter& f) {
   Result<std::vector<Event>> rows = [&] {
     auto db = readers_->acquire();
     // One row more than asked tells whether there is a next page.
-    return sqlite::query_all(*db, sql, sqlite::read_event, f.account_id, status, f.endpoint_id,
+    return sqlite::query_all(*db, sql, rows::read_event, f.account_id, status, f.endpoint_id,
                              f.event_type, f.since, f.until, f.cursor, limit + 1);
   }();
   if (!rows) return rows.status();
@@ -148,9 +148,9 @@ Result<std::vector<Event>> SqliteStore::claim_due_events(const ClaimRequest& r) 
   std::vector<Event> claimed;
   Status st = writer_->run_sync([&](Connection& db) -> Status {
     auto rows = r.only_endpoints.empty()
-                    ? sqlite::query_all(db, kClaimAll, sqlite::read_event, r.now, r.lease_until,
+                    ? sqlite::query_all(db, kClaimAll, rows::read_event, r.now, r.lease_until,
                                         r.limit, excluded, r.per_endpoint_limit, r.owner)
-                    : sqlite::query_all(db, kClaimOnly, sqlite::read_event, r.now, r.lease_until,
+                    : sqlite::query_all(db, kClaimOnly, rows::read_event, r.now, r.lease_until,
                                         r.limit, excluded, r.per_endpoint_limit, r.owner, only);
     if (!rows) return sqlite::with_context(rows.status(), "claim due events");
     claimed = std::move(*rows);

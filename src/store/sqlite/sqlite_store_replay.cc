@@ -10,8 +10,8 @@
 #include <string>
 
 #include "query_helpers.h"
-#include "rows.h"
 #include "sqlite_store.h"
+#include "store/rows.h"
 #include "write_queue.h"
 
 namespace promptjang {
@@ -64,7 +64,7 @@ Result<Event> SqliteStore::replay_event(std::string_view account_id, std::string
   static const std::string kReplay =
       "UPDATE events SET status = 'QUEUED', next_attempt_at = ?1,"
       " cycle_base = attempt_count, lease_until = NULL WHERE id = ?2 RETURNING " +
-      std::string(sqlite::kEventColumns);
+      std::string(rows::kEventColumns);
   struct Found {
     std::optional<EventStatus> status;
     bool endpoint_deleted = false;
@@ -81,7 +81,7 @@ Result<Event> SqliteStore::replay_event(std::string_view account_id, std::string
     // The CHECK constraint of the status column admits only the five names.
     if (!found->status) return internal_error("event " + std::string(event_id) + ": bad status");
     PJ_RETURN_IF_ERROR(check_replayable(event_id, *found->status, found->endpoint_deleted, force));
-    auto rows = sqlite::query_all(db, kReplay, sqlite::read_event, now, event_id);
+    auto rows = sqlite::query_all(db, kReplay, rows::read_event, now, event_id);
     if (!rows) return sqlite::with_context(rows.status(), "replay event " + std::string(event_id));
     // Found just above in this transaction of the only writer: one row, by its key.
     if (rows->size() != 1) {

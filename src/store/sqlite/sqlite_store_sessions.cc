@@ -8,8 +8,8 @@
 
 #include "query_helpers.h"
 #include "reader_pool.h"
-#include "rows.h"
 #include "sqlite_store.h"
+#include "store/rows.h"
 #include "write_queue.h"
 
 namespace promptjang {
@@ -30,10 +30,10 @@ Status SqliteStore::create_session(const Session& session) {
 }
 
 Result<Session> SqliteStore::find_session_by_hash(std::string_view token_hash, TimePoint now) {
-  static const std::string kSql = "SELECT " + std::string(sqlite::kSessionColumns) +
+  static const std::string kSql = "SELECT " + std::string(rows::kSessionColumns) +
                                   " FROM sessions WHERE token_hash = ? AND expires_at > ?";
   auto db = readers_->acquire();
-  return sqlite::query_one(*db, kSql, "session", sqlite::read_session, token_hash, now);
+  return sqlite::query_one(*db, kSql, "session", rows::read_session, token_hash, now);
 }
 
 Status SqliteStore::delete_session(std::string_view token_hash) {

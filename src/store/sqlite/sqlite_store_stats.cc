@@ -10,24 +10,12 @@
 #include "reader_pool.h"
 #include "sqlite_store.h"
 #include "stats_sql.h"
+#include "store/rows.h"
 #include "write_queue.h"
 
 namespace promptjang {
 
 using sqlite::Connection;
-
-namespace {
-
-DeliveryStatsBucket read_bucket(const sqlite::Query& q) {
-  DeliveryStatsBucket b;
-  b.start = q.time(0);
-  b.attempts = q.int64(1);
-  b.succeeded = q.int64(2);
-  for (int i = 0; i < kLatencyBuckets; ++i) b.latency[i] = q.int64(3 + i);
-  return b;
-}
-
-}  // namespace
 
 Result<std::vector<DeliveryStatsBucket>> SqliteStore::delivery_stats(std::string_view account_id,
                                                                      TimePoint since,
@@ -35,7 +23,7 @@ Result<std::vector<DeliveryStatsBucket>> SqliteStore::delivery_stats(std::string
   static const std::string kSql = sqlite::select_stats_sql();
   if (until <= since) return std::vector<DeliveryStatsBucket>{};
   auto db = readers_->acquire();
-  auto rows = sqlite::query_all(*db, kSql, read_bucket, account_id, since, until);
+  auto rows = sqlite::query_all(*db, kSql, rows::read_stats_bucket, account_id, since, until);
   if (!rows) return sqlite::with_context(rows.status(), "read delivery statistics");
   return rows;
 }

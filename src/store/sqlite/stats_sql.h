@@ -8,15 +8,9 @@
 #include <string_view>
 
 #include "model/delivery_stats.h"
+#include "store/rows.h"
 
 namespace promptjang::sqlite {
-
-// " h0, h1, ..., h14": the histogram's columns.
-inline std::string histogram_columns() {
-  std::string out;
-  for (int i = 0; i < kLatencyBuckets; ++i) out += (i ? ", h" : " h") + std::to_string(i);
-  return out;
-}
 
 // Counts one attempt of event ?1 in its account's bucket starting at ?2: ?3 is
 // 1 for a 2xx answer (else 0), ?4 the latency bucket of its duration. The
@@ -24,7 +18,7 @@ inline std::string histogram_columns() {
 // nothing.
 inline std::string count_attempt_sql() {
   std::string sql = "INSERT INTO delivery_stats (account_id, bucket_start, attempts, succeeded," +
-                    histogram_columns() + ") SELECT account_id, ?2, 1, ?3";
+                    rows::histogram_columns() + ") SELECT account_id, ?2, 1, ?3";
   for (int i = 0; i < kLatencyBuckets; ++i) sql += ", ?4 = " + std::to_string(i);
   sql +=
       " FROM events WHERE id = ?1"
@@ -40,7 +34,7 @@ inline std::string count_attempt_sql() {
 // The buckets of account ?1 starting in [?2, ?3), oldest first: bucket_start,
 // attempts, succeeded, h0..h14. A search of the primary key.
 inline std::string select_stats_sql() {
-  return "SELECT bucket_start, attempts, succeeded," + histogram_columns() +
+  return "SELECT bucket_start, attempts, succeeded," + rows::histogram_columns() +
          " FROM delivery_stats WHERE account_id = ?1 AND bucket_start >= ?2"
          " AND bucket_start < ?3 ORDER BY bucket_start";
 }
