@@ -77,6 +77,8 @@ void store_event(ApiContext& ctx, const Principal& p, const Endpoint& endpoint, 
     if (!ctx.delivery.lease_owner.empty()) e.lease_owner = ctx.delivery.lease_owner;
     hand_off = e;
   }
+  // An API-only node (no dispatcher) tells the delivering nodes instead.
+  const bool announce = !ctx.delivery.hand_off && endpoint.enabled && ctx.delivery.wake;
   // What a duplicate needs to find its original (the payload stays behind).
   Event meta;
   meta.account_id = e.account_id;
@@ -84,18 +86,19 @@ void store_event(ApiContext& ctx, const Principal& p, const Endpoint& endpoint, 
   meta.created_at = e.created_at;
   meta.idempotency_key = e.idempotency_key;
   std::string id = e.id;
-  ctx.deps.store.insert_event(
-      std::move(e), [id = std::move(id), respond = std::move(respond), &ctx,
-                     hand_off = std::move(hand_off), meta = std::move(meta)](Status s) mutable {
-        if (s.code() == StatusCode::kAlreadyExists && meta.idempotency_key)
-          return respond(replayed(ctx, meta));
-        if (!s.is_ok()) {
-          ctx.logger.error("ingest: event {} not stored: {}", id, s.to_string());
-          return respond(status_response(s));
-        }
-        respond(accepted(202, id, "QUEUED"));
-        if (hand_off) ctx.delivery.hand_off(std::move(*hand_off));
-      });
+  ctx.deps.store.insert_event(std::move(e), [id = std::move(id), respond = std::move(respond), &ctx,
+                                             hand_off = std::move(hand_off), meta = std::move(meta),
+                                             announce](Status s) mutable {
+    if (s.code() == StatusCode::kAlreadyExists && meta.idempotency_key)
+      return respond(replayed(ctx, meta));
+    if (!s.is_ok()) {
+      ctx.logger.error("ingest: event {} not stored: {}", id, s.to_string());
+      return respond(status_response(s));
+    }
+    respond(accepted(202, id, "QUEUED"));
+    if (hand_off) ctx.delivery.hand_off(std::move(*hand_off));
+    if (announce) ctx.delivery.wake();
+  });
 }
 
 // The account's endpoint (from the cache); NotFound for a malformed id too.

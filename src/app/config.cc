@@ -86,6 +86,8 @@ Status validate(const Config& c) {
     return invalid_argument("--connect-timeout must be > 0 and at most --delivery-timeout");
   if (!(c.lease_s >= 1 && c.lease_s <= 3600))
     return invalid_argument("--lease must be 1 to 3600 seconds");
+  if (!(c.poll_interval_s == 0 || (c.poll_interval_s >= 0.05 && c.poll_interval_s <= 3600)))
+    return invalid_argument("--poll-interval must be 0 (automatic) or 0.05 to 3600 seconds");
   if (c.io_threads < 1 || c.io_threads > 64)
     return invalid_argument("--io-threads must be 1 to 64");
   if (c.max_connections < 1) return invalid_argument("--max-connections must be at least 1");

@@ -24,6 +24,10 @@ struct Config {
   // every third of it while held, so it bounds only how soon a dead node's
   // work goes to the others.
   double lease_s = 30;
+  // Seconds between the dispatcher's safety polls for due work it was not told
+  // of; 0: 1 s on SQLite, 5 s over PostgreSQL (where nodes announce work to
+  // each other with LISTEN/NOTIFY, so the poll only catches what was missed).
+  double poll_interval_s = 0;
   bool allow_private_targets = false;
   std::string http_client = "beast";  // the sender: beast (default) or curl (libcurl)
   std::string log_level = "info";

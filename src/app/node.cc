@@ -23,6 +23,7 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
   node->keys_ = std::make_unique<KeyCache>(runtime.store(), runtime.clock());
   node->endpoints_ = std::make_unique<EndpointCache>(runtime.store(), runtime.clock());
   DeliveryHooks hooks;
+  WorkSignal* signal = runtime.work_signal();
   if (config.delivery) {
     CurlClientOptions client_options;
     client_options.connect_timeout = seconds_to_ms(config.connect_timeout_s);
@@ -52,14 +53,26 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
     // bounds only how soon a dead node's work goes to the others.
     options.lease = seconds_to_ms(config.lease_s);
     options.owner = node_name(runtime);
+    options.poll_interval = seconds_to_ms(config.poll_interval_s);
+    if (config.poll_interval_s == 0) {
+      // Over PostgreSQL the other nodes announce their work (LISTEN/NOTIFY):
+      // the poll is only a safety net, and N nodes polling cost N claims.
+      options.poll_interval =
+          runtime.work_signal() ? std::chrono::seconds(5) : std::chrono::seconds(1);
+    }
     options.user_agent = user_agent();
     node->dispatcher_ = std::make_unique<Dispatcher>(
         options, runtime.store(), *node->client_, runtime.clock(), logger, node->endpoints_.get());
     Dispatcher* d = node->dispatcher_.get();
     hooks.hand_off = [d](Event e) { d->submit(std::move(e)); };
-    hooks.wake = [d] { d->poke(); };
+    hooks.wake = [d, signal] {
+      d->poke();
+      if (signal) signal->announce();
+    };
     hooks.lease = std::chrono::duration_cast<Micros>(options.lease);
     hooks.lease_owner = options.owner;
+  } else if (signal) {
+    hooks.wake = [signal] { signal->announce(); };  // the delivering nodes claim it
   }
   if (config.rate_limit > 0) {
     double burst = config.rate_limit_burst > 0 ? config.rate_limit_burst : config.rate_limit;
@@ -90,6 +103,10 @@ Node::~Node() { stop(); }
 Status Node::start() {
   PJ_RETURN_IF_ERROR(server_->start());
   if (dispatcher_) dispatcher_->start();
+  if (WorkSignal* signal = runtime_.work_signal()) {
+    Dispatcher* d = dispatcher_.get();
+    signal->start(d ? std::function<void()>([d] { d->poke(); }) : nullptr);
+  }
   if (sweeper_) sweeper_->start();
   running_ = true;
   logger_.info("listening on port {}", server_->port());
@@ -106,6 +123,11 @@ void Node::stop() {
   if (dispatcher_) dispatcher_->stop();
   client_.reset();
   runtime_.store().flush();
+  if (WorkSignal* signal = runtime_.work_signal()) {
+    // The leases the dispatcher gave back are committed: the others take them now.
+    if (dispatcher_) signal->announce();
+    signal->stop();
+  }
   logger_.info("stopped");
 }
 

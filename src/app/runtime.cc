@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "app/config.h"
+#include "store/postgres/pg_notifier.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -20,6 +21,7 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const std::string& database_url, 
     if (!store) return store.status();
     std::unique_ptr<Runtime> rt(new Runtime());
     rt->store_ = std::move(*store);
+    rt->signal_ = std::make_unique<pg::Notifier>(options.conninfo, logger);
     return rt;
   }
   std::filesystem::path path(db->target);

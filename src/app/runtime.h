@@ -15,6 +15,7 @@
 #include "model/plan.h"
 #include "service/deps.h"
 #include "store/store.h"
+#include "store/work_signal.h"
 
 namespace promptjang {
 
@@ -30,6 +31,9 @@ class Runtime {
   Store& store() { return *store_; }
   const Clock& clock() const { return clock_; }
   const std::vector<Plan>& plans() const { return plans_; }
+  // How nodes sharing the database announce due work to each other; null when
+  // the store has one node only (SQLite). Not started: the Node starts it.
+  WorkSignal* work_signal() { return signal_.get(); }
 
  private:
   Runtime() = default;
@@ -39,6 +43,7 @@ class Runtime {
   IdGenerator ids_{clock_, random_};
   std::vector<Plan> plans_ = default_plans();
   std::unique_ptr<Store> store_;
+  std::unique_ptr<WorkSignal> signal_;
 };
 
 }  // namespace promptjang

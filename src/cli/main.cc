@@ -51,6 +51,12 @@ int main(int argc, char** argv) {
       ->envname("PROMPTJANG_LEASE")
       ->capture_default_str();
   serve
+      ->add_option("--poll-interval", config.poll_interval_s,
+                   "Seconds between safety polls for due work; 0: 1 on SQLite, 5 on PostgreSQL "
+                   "(nodes announce work to each other with LISTEN/NOTIFY)")
+      ->envname("PROMPTJANG_POLL_INTERVAL")
+      ->capture_default_str();
+  serve
       ->add_flag("--allow-private-targets", config.allow_private_targets,
                  "Allow deliveries to private and loopback addresses (local use)")
       ->envname("PROMPTJANG_ALLOW_PRIVATE_TARGETS");

@@ -8,6 +8,10 @@
 //   flight (its first arrival came before the kill), and how many is reported.
 // - Attempts slower than the lease: renewed, never sent twice.
 // - A key revoked through one node is refused by the others within 5 s.
+// - Work a node cannot deliver itself reaches the others by LISTEN/NOTIFY, not
+//   by their safety poll (set to 60 s here): events ingested by an API-only
+//   node, a replay made through it, and the leases a node gives back when it
+//   stops.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -18,6 +22,7 @@
 #include <thread>
 
 #include "delivery_support.h"
+#include "support/pg_test_url.h"
 #include "support/process.h"
 #include "support/receiver.h"
 #include "support/temp_dir.h"
@@ -28,19 +33,10 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// postgres://USER@127.0.0.1:PORT/postgres, from the fixture's file.
-std::string cluster_url() {
-  const char* file = std::getenv("PJ_TEST_PG_URL_FILE");
-  if (!file) return "";
-  std::ifstream in(file);
-  std::string url;
-  std::getline(in, url);
-  return url;
-}
-
 // A fresh database on the test cluster; its URL.
 std::string fresh_database() {
-  std::string base = cluster_url();
+  std::string why;
+  std::string base = pg_test_cluster_url(&why);
   if (base.empty()) return "";
   std::random_device rd;
   std::string name = "cluster_" + std::to_string(rd()) + std::to_string(rd());
@@ -56,7 +52,9 @@ std::string json_field(const std::string& text, const char* key) {
 
 class Cluster {
  public:
-  Cluster(std::string database, int nodes, std::vector<std::string> extra = {})
+  // `extra` goes to every node, `per_node(i)` to node i only.
+  Cluster(std::string database, int nodes, std::vector<std::string> extra = {},
+          const std::function<std::vector<std::string>(int)>& per_node = {})
       : database_(std::move(database)) {
     for (int i = 0; i < nodes; ++i) {
       std::vector<std::string> args{promptjang_binary(),
@@ -69,6 +67,10 @@ class Cluster {
                                     "--no-bootstrap",
                                     "--no-retention"};
       args.insert(args.end(), extra.begin(), extra.end());
+      if (per_node) {
+        auto own = per_node(i);
+        args.insert(args.end(), own.begin(), own.end());
+      }
       nodes_.push_back(std::make_unique<ChildProcess>(args, dir_.path().string()));
     }
     for (auto& n : nodes_) {
@@ -89,6 +91,7 @@ class Cluster {
   std::string base(size_t i) const { return "http://127.0.0.1:" + ports_.at(i); }
   size_t size() const { return nodes_.size(); }
   void kill(size_t i) { nodes_.at(i)->kill_hard(); }
+  int terminate(size_t i) { return nodes_.at(i)->terminate_and_wait(); }
 
   // An account and an API key made with the CLI on the shared database.
   std::string make_key() {
@@ -287,6 +290,73 @@ TEST_F(ClusterTest, AKeyRevokedThroughOneNodeIsRefusedByTheOthersWithinFiveSecon
     EXPECT_EQ(status, 401) << "node " << n;
     EXPECT_LE(Clock::now() - revoked_at, 5s) << "node " << n << " took longer than 5 s";
   }
+}
+
+// Node 0 serves the API only (--no-delivery); node 1 delivers and polls only
+// every 60 s, so what reaches it within seconds was announced by NOTIFY.
+TEST_F(ClusterTest, AnApiOnlyNodeAnnouncesItsEventsAndReplaysToTheDeliveringNode) {
+  Receiver rx;
+  Cluster cluster(database_, 2, {"--poll-interval", "60", "--retry-schedule", "0.2"}, [](int i) {
+    return i == 0 ? std::vector<std::string>{"--no-delivery"} : std::vector<std::string>{};
+  });
+  ASSERT_TRUE(cluster.up()) << cluster.logs();
+  std::string auth = cluster.make_key();
+  ApiDriver api(cluster.base(0), auth);
+  std::string ep = api.endpoint(rx.url("/hook"));
+  std::this_thread::sleep_for(1s);  // node 1 has made its start-up claim
+
+  // Ingested through the API-only node: delivered by node 1 at once.
+  for (int i = 0; i < 5; ++i) {
+    auto sent_at = Clock::now();
+    auto r = api.call("POST", "/api/v1/e/" + ep, R"({"n":)" + std::to_string(i) + "}");
+    ASSERT_EQ(r.status, 202) << r.body;
+    ASSERT_TRUE(rx.wait_for("/hook", static_cast<size_t>(i + 1), 3s)) << cluster.logs();
+    EXPECT_LT(Clock::now() - sent_at, 2s) << "event " << i << " waited for a poll";
+  }
+
+  // An event that failed until EXPIRED, replayed through the API-only node.
+  rx.script("/hook", Script(500));
+  auto r = api.call("POST", "/api/v1/e/" + ep, R"({"n":"doomed"})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string id = json_field(r.body, "id");
+  api.wait_status(id, "EXPIRED", 10s);
+  rx.script("/hook", Script(200));
+  size_t before = rx.deliveries("/hook").size();
+  auto replayed_at = Clock::now();
+  ASSERT_EQ(api.call("POST", "/api/v1/events/" + id + "/replay").status, 200);
+  ASSERT_TRUE(rx.wait_for("/hook", before + 1, 3s)) << cluster.logs();
+  EXPECT_LT(Clock::now() - replayed_at, 2s) << "the replay waited for a poll";
+  api.wait_status(id, "DELIVERED", 5s);
+}
+
+// Node 0 holds a backlog for a slow endpoint (one attempt at a time) and is
+// stopped: it gives back the leases of what it had not started and announces
+// them; node 1 (60 s poll, 30 s leases) delivers them at once.
+TEST_F(ClusterTest, LeasesGivenBackAtShutdownAreTakenByTheOthersAtOnce) {
+  Receiver rx;
+  rx.script("/slow", Script(200, 500ms));
+  Cluster cluster(database_, 2, {"--poll-interval", "60"}, [](int i) {
+    return i == 0 ? std::vector<std::string>{"--max-in-flight-per-endpoint", "1"}
+                  : std::vector<std::string>{};
+  });
+  ASSERT_TRUE(cluster.up()) << cluster.logs();
+  std::string auth = cluster.make_key();
+  ApiDriver api(cluster.base(0), auth);
+  std::string ep = api.endpoint(rx.url("/slow"));
+  std::this_thread::sleep_for(1s);  // node 1 has made its start-up claim
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {  // node 0 holds them all (4 = its per-endpoint hold)
+    auto r = api.call("POST", "/api/v1/e/" + ep, R"({"n":)" + std::to_string(i) + "}");
+    ASSERT_EQ(r.status, 202) << r.body;
+    ids.push_back(json_field(r.body, "id"));
+  }
+  ASSERT_TRUE(rx.wait_for("/slow", 1, 3s));
+  EXPECT_EQ(cluster.terminate(0), 0);  // drains its one attempt, gives back the rest
+  auto stopped_at = Clock::now();
+  ASSERT_TRUE(wait_all_arrived(rx, "/slow", ids, 20s)) << cluster.logs();
+  EXPECT_LT(Clock::now() - stopped_at, 5s) << "the given-back events waited for a poll or a lease";
+  auto got = arrivals(rx, "/slow");
+  for (const auto& id : ids) EXPECT_EQ(got[id].size(), 1u) << id;
 }
 
 }  // namespace

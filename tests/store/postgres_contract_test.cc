@@ -24,30 +24,12 @@
 #include "store/postgres/pg_migrations.h"
 #include "store/postgres/pg_store.h"
 #include "store/store_contract.h"
+#include "support/pg_test_url.h"
 
 namespace promptjang::testing {
 namespace {
 
 using std::chrono::seconds;
-
-// The cluster's URL, or "" (with the reason in *why).
-std::string cluster_url(std::string* why) {
-  const char* file = std::getenv("PJ_TEST_PG_URL_FILE");
-  if (file == nullptr || *file == '\0') {
-    *why =
-        "PJ_TEST_PG_URL_FILE is not set: run through ctest, whose pg fixture starts a "
-        "throwaway cluster (scripts/pg-test-cluster; needs apt-get install postgresql)";
-    return "";
-  }
-  std::ifstream in(file);
-  std::string url;
-  if (!std::getline(in, url) || url.empty()) {
-    *why = std::string("no cluster URL in ") + file +
-           ": did pg_cluster_start fail? (is PostgreSQL installed: apt-get install postgresql)";
-    return "";
-  }
-  return url;
-}
 
 // A fresh schema on the cluster for the life of the object; conninfo() names
 // it as the search_path of every connection made with it.
@@ -55,7 +37,7 @@ class Schema {
  public:
   Schema() {
     std::string why;
-    url_ = cluster_url(&why);
+    url_ = pg_test_cluster_url(&why);
     if (url_.empty()) {
       ADD_FAILURE() << why;
       return;

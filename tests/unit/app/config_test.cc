@@ -80,5 +80,20 @@ TEST(ConfigTest, TheLeaseIsOneSecondToAnHour) {
   }
 }
 
+TEST(ConfigTest, ThePollIntervalIsAutomaticOrAtLeastFiftyMilliseconds) {
+  Config c;
+  EXPECT_EQ(c.poll_interval_s, 0) << "0: the back end's default (1 s SQLite, 5 s PostgreSQL)";
+  for (double ok : {0.0, 0.05, 1.0, 60.0, 3600.0}) {
+    c.poll_interval_s = ok;
+    EXPECT_TRUE(validate(c).is_ok()) << ok;
+  }
+  for (double bad : {0.01, -1.0, 3601.0}) {
+    c.poll_interval_s = bad;
+    Status st = validate(c);
+    EXPECT_FALSE(st.is_ok()) << bad;
+    EXPECT_NE(st.message().find("--poll-interval"), std::string::npos) << st.message();
+  }
+}
+
 }  // namespace
 }  // namespace promptjang
