@@ -13,6 +13,10 @@ Scenarios (all on 127.0.0.1; see bench/README.md):
   delivery  drain 200,000 QUEUED events (4 endpoints) to nginx answering 200;
             ceiling: wrk -t2 -c64 POSTing 300 bytes to that same location
   e2e       pj_bench_e2e at 1,000 and 5,000 events/s: 202 -> arrival
+  pg-ingest, pg-delivery, pg-e2e (--only postgres: all three; --no-postgres:
+            none) the same on PostgreSQL (e2e at 1,000/s): one node over a
+            throwaway cluster started for the run (scripts/pg-test-cluster),
+            a fresh database per run
   memory    peak RSS idle, with 1,000,000 events waiting in RETRYING, and while
             2 MiB payloads are ingested and delivered
   micro     pj_micro_bench (Google Benchmark), when built
@@ -31,110 +35,163 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import benchlib as bl  # noqa: E402
+import stores  # noqa: E402
 import report  # noqa: E402
+
+POSTGRES_SCENARIOS = ("pg-ingest", "pg-delivery", "pg-e2e")
 
 
 def med(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
+def per_event_us(start, end, events):
+    """CPU µs per event between two readings, None for a store without its own."""
+    if start is None or end is None:
+        return None
+    return (end - start) * 1e6 / max(events, 1)
+
+
+def db_cpu_note(r):
+    us = r.get("db_cpu_us_per_event")
+    return "" if us is None else f" + {us:.1f} us PostgreSQL"
+
+
 # --- scenarios ------------------------------------------------------------------
 
-def ingest(a, work, results):
+def ingest(a, work, results, store, key):
     nginx = results["_nginx"]
     runs = []
     for i in range(a.runs):
         ceiling = bl.wrk(nginx.url("/ingest"), a.seconds)
-        d = os.path.join(work, f"ingest{i}")
+        d = os.path.join(work, f"{key}{i}")
         os.makedirs(d)
-        s = bl.Server(a.binary, os.path.join(d, "pj.db"), ["--no-delivery"], name="serve")
+        db = store.create(d, f"{key}{i}")
+        s = bl.Server(a.binary, db, ["--no-delivery"], workdir=d, name="serve")
         try:
             ep = s.create_endpoint(nginx.url("/receiver"))
             url = s.url(f"/api/v1/e/{ep}")
             bl.wrk(url, 2, key=s.api_key)  # warm-up: caches, first WAL growth
-            c0 = s.cpu()
+            c0, p0 = s.cpu(), store.cpu()
             r = bl.wrk(url, a.seconds, key=s.api_key)
-            cpu = s.cpu() - c0
+            cpu, p1 = s.cpu() - c0, store.cpu()
         finally:
             s.stop()
-        stored = bl.count_events(os.path.join(d, "pj.db"))
+        r["stored_after"] = store.count_events(db)
+        store.drop(db)
         r["cpu_us_per_event"] = cpu * 1e6 / max(r["requests"], 1)
-        r["stored_after"] = stored
+        r["db_cpu_us_per_event"] = per_event_us(p0, p1, r["requests"])
         runs.append({"pj": r, "nginx": ceiling, "ratio": r["rps"] / ceiling["rps"]})
-        bl.log(f"ingest run {i + 1}: {r['rps']:.0f}/s vs nginx {ceiling['rps']:.0f}/s "
-               f"({r['rps'] / ceiling['rps']:.2f}x), p99 {r['p99_ms']:.2f} ms, "
-               f"{r['cpu_us_per_event']:.1f} us CPU/event, non-2xx {r['non2xx']:.0f}")
+        bl.log(f"{key} ({store.name}) run {i + 1}: {r['rps']:.0f}/s vs nginx "
+               f"{ceiling['rps']:.0f}/s ({r['rps'] / ceiling['rps']:.2f}x), "
+               f"p99 {r['p99_ms']:.2f} ms, {r['cpu_us_per_event']:.1f} us CPU/event"
+               f"{db_cpu_note(r)}, non-2xx {r['non2xx']:.0f}")
         shutil.rmtree(d, ignore_errors=True)
-    results["ingest"] = {"runs": runs, "command": runs[0]["pj"]["command"],
-                         "ceiling_command": runs[0]["nginx"]["command"]}
+    results[key] = {"runs": runs, "command": runs[0]["pj"]["command"],
+                    "ceiling_command": runs[0]["nginx"]["command"]}
 
 
-def delivery(a, work, results):
+def recorded_note(after_s):
+    return "not all" if after_s is None else f"{after_s:.1f} s after the last arrival"
+
+
+def watch_drain(nginx, base, backlog, deadline):
+    """Polls nginx's request count until `backlog` deliveries have arrived since
+    `base` (or the deadline): (first arrival, last, arrivals, status requests)."""
+    first = None
+    served = polls = 0
+    while time.monotonic() < deadline:
+        polls += 1  # each status request is counted too, this one included
+        served = nginx.requests_served() - base - polls
+        if first is None and served > 0:
+            first = time.monotonic()
+        if served >= backlog:
+            break
+        time.sleep(0.05)
+    return first, time.monotonic(), served, polls
+
+
+def wait_recorded(store, db, bound_s):
+    """The last attempts are being recorded after their POSTs: waits (bounded)
+    until no event is pending, and returns when that was (None: not within
+    the bound). The count competes with the writer it waits for: it is asked
+    at most a tenth of the time."""
+    end = time.monotonic() + bound_s
+    while time.monotonic() < end:
+        t = time.monotonic()
+        if store.count_events(db, "status IN ('QUEUED', 'RETRYING')") == 0:
+            return time.monotonic()
+        time.sleep(max(0.2, 9 * (time.monotonic() - t)))
+    return None
+
+
+def delivery(a, work, results, store, key):
     nginx = results["_nginx"]
     runs = []
     for i in range(a.runs):
         ceiling = bl.wrk(nginx.url("/receiver"), a.seconds)
-        d = os.path.join(work, f"delivery{i}")
+        d = os.path.join(work, f"{key}{i}")
         os.makedirs(d)
-        db = os.path.join(d, "pj.db")
-        s = bl.Server(a.binary, db, ["--no-delivery"], name="setup")
+        db = store.create(d, f"{key}{i}")
+        # The first start creates the schema (migrations) and the account.
+        s = bl.Server(a.binary, db, ["--no-delivery"], workdir=d, name="setup")
         eps = [s.create_endpoint(nginx.url(f"/receiver/{k}")) for k in range(a.endpoints)]
         account = s.account
         s.stop()
-        bl.seed_events(db, account, eps, a.backlog, "QUEUED", int(time.time() * 1e6) - 10**6, 10**6)
-        subprocess.run(["sync"], timeout=120)
+        t = time.monotonic()
+        store.seed_events(db, account, eps, a.backlog, "QUEUED", int(time.time() * 1e6) - 10**6,
+                          10**6)
+        seed_s = time.monotonic() - t
         base = nginx.requests_served()
         t0 = time.monotonic()
-        s = bl.Server(a.binary, db, [], name="serve")
-        first = None
+        p0 = store.cpu()
+        s = bl.Server(a.binary, db, [], workdir=d, name="serve")
         c0 = s.cpu()
-        deadline = t0 + a.drain_timeout
-        served = 0
-        while time.monotonic() < deadline:
-            served = nginx.requests_served() - base - 1  # the status request itself
-            if first is None and served > 0:
-                first = time.monotonic()
-            if served >= a.backlog:
-                break
-            time.sleep(0.05)
-        end = time.monotonic()
-        cpu = s.cpu() - c0
+        first, end, served, polls = watch_drain(nginx, base, a.backlog, t0 + a.drain_timeout)
+        recorded = wait_recorded(store, db, a.settle_timeout)
+        cpu, p1 = s.cpu() - c0, store.cpu()  # the recording of the last attempts included
         _, hwm = s.memory()
-        # The last attempts are being recorded: give them a moment (bounded).
-        settle = time.monotonic() + 15
-        while time.monotonic() < settle and \
-                bl.count_events(db, "status = 'DELIVERED'") < a.backlog:
-            time.sleep(0.2)
         s.stop()
-        delivered = bl.count_events(db, "status = 'DELIVERED'")
+        delivered = store.count_events(db, "status = 'DELIVERED'")
+        posts = nginx.requests_served() - base - polls - 1  # every POST, duplicates included
+        store.drop(db)
         elapsed = end - (first or t0)
         r = {"events": a.backlog, "arrived": served, "seconds": elapsed,
              "rps": served / elapsed if elapsed > 0 else 0.0,
-             "cpu_us_per_event": cpu * 1e6 / max(served, 1), "delivered_in_db": delivered,
-             "peak_rss_kib": hwm, "startup_s": (first or end) - t0}
-        runs.append({"pj": r, "wrk": ceiling, "ratio": r["rps"] / ceiling["rps"]})
-        bl.log(f"delivery run {i + 1}: {r['rps']:.0f}/s vs wrk {ceiling['rps']:.0f}/s "
-               f"({r['rps'] / ceiling['rps']:.2f}x), "
-               f"{r['cpu_us_per_event']:.1f} us CPU/event, {delivered} DELIVERED in the database")
+             "cpu_us_per_event": cpu * 1e6 / max(served, 1),
+             "db_cpu_us_per_event": per_event_us(p0, p1, served), "delivered_in_db": delivered,
+             "posts_received": posts, "recorded_after_s": None if recorded is None else recorded - end,
+             "recorded_rps": None if recorded is None else served / (recorded - (first or t0)),
+             "peak_rss_kib": hwm, "startup_s": (first or end) - t0, "seed_s": seed_s}
+        # A delivery is done when its attempt is recorded, not when nginx saw
+        # it: the ratio counts to the last attempt recorded where known.
+        done_rps = r["recorded_rps"] if r.get("recorded_rps") else r["rps"]
+        runs.append({"pj": r, "wrk": ceiling, "ratio": done_rps / ceiling["rps"]})
+        bl.log(f"{key} ({store.name}) run {i + 1}: {r['rps']:.0f}/s vs wrk "
+               f"{ceiling['rps']:.0f}/s ({r['rps'] / ceiling['rps']:.2f}x), "
+               f"{r['cpu_us_per_event']:.1f} us CPU/event{db_cpu_note(r)}, "
+               f"{delivered} DELIVERED in the database, {posts} POSTs at nginx "
+               f"(seeded in {seed_s:.1f} s; recorded {recorded_note(r['recorded_after_s'])})")
         shutil.rmtree(d, ignore_errors=True)
-    results["delivery"] = {"runs": runs, "ceiling_command": runs[0]["wrk"]["command"],
-                           "endpoints": a.endpoints, "backlog": a.backlog}
+    results[key] = {"runs": runs, "ceiling_command": runs[0]["wrk"]["command"],
+                    "endpoints": a.endpoints, "backlog": a.backlog}
 
 
-def e2e(a, work, results):
+def e2e(a, work, results, store, key):
     tool = a.e2e_tool
     if not tool or not os.path.exists(tool):
-        bl.log("e2e: pj_bench_e2e not built; skipped")
+        bl.log(f"{key}: pj_bench_e2e not built; skipped")
         return
     out = {}
-    for rate in a.rates:
+    for rate in (a.pg_rates if isinstance(store, stores.Postgres) else a.rates):
         runs = []
         for i in range(a.runs):
-            d = os.path.join(work, f"e2e{rate}-{i}")
+            d = os.path.join(work, f"{key}{rate}-{i}")
             os.makedirs(d)
-            s = bl.Server(a.binary, os.path.join(d, "pj.db"), [], name="serve")
+            db = store.create(d, f"{key}{rate}_{i}")
+            s = bl.Server(a.binary, db, [], workdir=d, name="serve")
             try:
-                c0 = s.cpu()
+                c0, p0 = s.cpu(), store.cpu()
                 args = [tool, "--server", s.url(""), "--api-key", s.api_key, "--rate", str(rate),
                         "--duration", str(a.e2e_seconds), "--json"]
                 p = subprocess.run(args, capture_output=True, text=True,
@@ -143,20 +200,24 @@ def e2e(a, work, results):
                     raise RuntimeError(f"pj_bench_e2e failed: {p.stderr}")
                 r = json.loads(p.stdout.strip().splitlines()[-1])
                 r["server_cpu_s"] = s.cpu() - c0
+                p1 = store.cpu()
+                r["db_cpu_s"] = None if p0 is None else p1 - p0
                 _, r["peak_rss_kib"] = s.memory()
             finally:
                 s.stop()
+            store.drop(db)
             r["command"] = " ".join(args[:1] + ["--server", "URL", "--api-key", "KEY"] + args[5:])
             runs.append(r)
             lat = r["ack_to_arrival_ms"]
-            bl.log(f"e2e {rate}/s run {i + 1}: p50 {lat['p50']:.2f} ms, p99 {lat['p99']:.2f} ms, "
-                   f"p99.9 {lat['p999']:.2f} ms; {r['arrived']}/{r['acked']} arrived")
+            bl.log(f"{key} ({store.name}) {rate}/s run {i + 1}: p50 {lat['p50']:.2f} ms, "
+                   f"p99 {lat['p99']:.2f} ms, p99.9 {lat['p999']:.2f} ms; "
+                   f"{r['arrived']}/{r['acked']} arrived")
             shutil.rmtree(d, ignore_errors=True)
         out[str(rate)] = runs
-    results["e2e"] = out
+    results[key] = out
 
 
-def memory(a, work, results):
+def memory(a, work, results, store, key):
     nginx = results["_nginx"]
     d = os.path.join(work, "memory")
     os.makedirs(d)
@@ -205,7 +266,7 @@ def memory(a, work, results):
     shutil.rmtree(d, ignore_errors=True)
 
 
-def micro(a, work, results):
+def micro(a, work, results, store, key):
     if not a.micro_tool or not os.path.exists(a.micro_tool):
         bl.log("micro: pj_micro_bench not built; skipped")
         return
@@ -243,6 +304,23 @@ def machine():
     }
 
 
+# (name, function, store): run in this order, PostgreSQL's rows next to SQLite's.
+SCENARIOS = (("ingest", ingest, "sqlite"), ("pg-ingest", ingest, "postgres"),
+             ("delivery", delivery, "sqlite"), ("pg-delivery", delivery, "postgres"),
+             ("e2e", e2e, "sqlite"), ("pg-e2e", e2e, "postgres"),
+             ("memory", memory, None), ("micro", micro, None))
+
+
+def selected(a):
+    """The scenario names to run, from --only and --no-postgres."""
+    only = set(a.only or [name for name, _, _ in SCENARIOS])
+    if "postgres" in only:
+        only |= set(POSTGRES_SCENARIOS)
+    if a.no_postgres:
+        only -= set(POSTGRES_SCENARIOS)
+    return [name for name, _, _ in SCENARIOS if name in only]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--build", default="build-bench")
@@ -251,11 +329,18 @@ def main():
     p.add_argument("--seconds", type=int, default=10, help="length of each wrk measurement")
     p.add_argument("--backlog", type=int, default=200_000)
     p.add_argument("--endpoints", type=int, default=4)
-    p.add_argument("--drain-timeout", type=int, default=300)
+    p.add_argument("--drain-timeout", type=int, default=600)
+    p.add_argument("--settle-timeout", type=int, default=60,
+                   help="after the drain, how long the last attempts may take to be recorded")
     p.add_argument("--rates", type=int, nargs="+", default=[1000, 5000])
     p.add_argument("--e2e-seconds", type=int, default=15)
     p.add_argument("--waiting", type=int, default=1_000_000)
-    p.add_argument("--only", nargs="+", choices=["ingest", "delivery", "e2e", "memory", "micro"])
+    p.add_argument("--pg-rates", type=int, nargs="+", default=[1000],
+                   help="pg-e2e's rates (events/s)")
+    p.add_argument("--only", nargs="+", choices=[name for name, _, _ in SCENARIOS] + ["postgres"],
+                   help="these scenarios only; `postgres` stands for " + ", ".join(POSTGRES_SCENARIOS))
+    p.add_argument("--no-postgres", action="store_true",
+                   help="skip the PostgreSQL rows (" + ", ".join(POSTGRES_SCENARIOS) + ")")
     p.add_argument("--quick", action="store_true", help="one short run of each (a smoke test)")
     p.add_argument("--render-only", metavar="RESULTS_JSON",
                    help="measure nothing: render --out from a previous run's raw figures")
@@ -275,7 +360,11 @@ def main():
     bl.EXTRA_SERVE_ARGS[:] = a.serve_args.split()
     a.e2e_tool = os.path.abspath(os.path.join(a.build, "pj_bench_e2e"))
     a.micro_tool = os.path.abspath(os.path.join(a.build, "bench/micro/pj_micro_bench"))
-    for tool in ("nginx", "wrk", "sqlite3"):
+    chosen = selected(a)
+    tools = ["nginx", "wrk", "sqlite3"]
+    if any(name in POSTGRES_SCENARIOS for name in chosen):
+        tools.append("psql")
+    for tool in tools:
         if not bl.have(tool):
             sys.exit(f"bench: {tool} is missing (scripts/bench installs it)")
     if not os.path.exists(a.binary):
@@ -283,16 +372,22 @@ def main():
     work = tempfile.mkdtemp(prefix="pj-bench-")
     results = {"machine": machine(), "args": {k: v for k, v in vars(a).items()}}
     started = time.monotonic()
+    opened = {"sqlite": stores.Sqlite()}
     try:
         results["_nginx"] = bl.Nginx(work)
-        for name, fn in (("ingest", ingest), ("delivery", delivery), ("e2e", e2e),
-                         ("memory", memory), ("micro", micro)):
-            if a.only and name not in a.only:
+        for name, fn, kind in SCENARIOS:
+            if name not in chosen:
                 continue
+            if kind == "postgres" and kind not in opened:
+                opened[kind] = stores.Postgres(work)  # one cluster for every PostgreSQL row
+                results["machine"]["postgres"] = opened[kind].describe()
+                bl.log(f"PostgreSQL {opened[kind].version} at {opened[kind].url}")
             bl.log(f"--- {name}")
-            fn(a, work, results)
+            fn(a, work, results, opened.get(kind), name.replace("-", "_"))
     finally:
         bl.cleanup()
+        if "postgres" in opened:
+            opened["postgres"].stop()
         results.pop("_nginx", None)
     results["total_seconds"] = time.monotonic() - started
     with open(os.path.splitext(a.out)[0].lower() + "-results.json"

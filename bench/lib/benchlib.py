@@ -60,11 +60,31 @@ def cleanup():
 
 # --- /proc --------------------------------------------------------------------
 
-def cpu_seconds(pid):
-    """User + system CPU seconds of a process (all its threads) so far."""
+def cpu_seconds(pid, children=False):
+    """User + system CPU seconds of a process (all its threads) so far; with
+    `children`, plus those of the children it has waited for."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / CLK_TCK
+
+
+def children(pid):
+    """The PIDs of a process's live children (from every /proc/N/stat)."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        if ppid == pid:
+            out.append(int(name))
+    return out
 
 
 def memory_kib(pid):
@@ -147,23 +167,35 @@ def wait_http(url, timeout):
 
 # --- PromptJang ---------------------------------------------------------------
 
-class Server:
-    """`promptjang serve` on a database of its own, on a port of its own."""
+def database_arg(db):
+    """--database for a SQLite file's path or a postgres:// URL."""
+    return db if db.startswith(("postgres://", "postgresql://")) else f"sqlite:{db}"
 
-    def __init__(self, binary, db_path, extra=(), workdir=None, name="serve"):
+
+class Server:
+    """`promptjang serve` on a database of its own (a SQLite file's path or a
+    postgres:// URL, whose runs name their `workdir`), on a port of its own."""
+
+    def __init__(self, binary, db, extra=(), workdir=None, name="serve"):
         self.binary = binary
-        self.db = db_path
+        self.db = db
         self.port = free_port()
-        self.workdir = workdir or os.path.dirname(db_path)
+        self.workdir = workdir or os.path.dirname(db)
         self.out_path = os.path.join(self.workdir, f"{name}.out")
         self.err_path = os.path.join(self.workdir, f"{name}.err")
         args = [binary, "serve", "--listen", f"127.0.0.1:{self.port}",
-                "--database", f"sqlite:{db_path}", "--allow-private-targets",
+                "--database", database_arg(db), "--allow-private-targets",
                 "--log-level", "warn", *EXTRA_SERVE_ARGS, *extra]
         self.args = args
         self.proc = spawn(args, stdout=open(self.out_path, "w"), stderr=open(self.err_path, "w"))
         self.pid = self.proc.pid
-        wait_http(self.url("/readyz"), 30)
+        try:
+            wait_http(self.url("/readyz"), 30)
+        except RuntimeError:
+            with open(self.err_path) as f:
+                err = f.read()[-2000:]
+            raise RuntimeError(f"promptjang serve did not become ready "
+                               f"(exit {self.proc.poll()}): {err}") from None
         # The first start on a fresh database prints its bootstrap (key, account).
         with open(self.out_path) as f:
             out = f.read()
