@@ -1,6 +1,8 @@
 // Node; see node.h.
 #include "app/node.h"
 
+#include <algorithm>
+
 namespace promptjang {
 namespace {
 
@@ -46,6 +48,7 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
     DispatcherOptions options;
     options.schedule = *parse_retry_schedule(config.retry_schedule);
     options.max_in_flight = config.max_in_flight;
+    options.max_recording = std::max<size_t>(2048, 4 * config.max_in_flight);
     options.max_in_flight_per_endpoint = config.max_in_flight_per_endpoint;
     options.max_held_per_endpoint = 4 * config.max_in_flight_per_endpoint;
     // The dispatcher renews the leases of what it holds (waiting or in

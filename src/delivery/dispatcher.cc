@@ -266,6 +266,8 @@ void Dispatcher::claim(TimePoint now, std::vector<std::string> only) {
 
 bool Dispatcher::next_startable(Event& out) {
   size_t n = round_robin_.size();
+  // on_recorded wakes the thread when a record commits.
+  if (in_flight_ + recording_ >= options_.max_recording) return false;
   for (size_t i = 0; i < n && in_flight_ < options_.max_in_flight; ++i) {
     std::string ep = std::move(round_robin_.front());
     round_robin_.pop_front();

@@ -52,6 +52,11 @@ struct DispatcherOptions {
   size_t max_in_flight_per_endpoint = 16;
   size_t max_held_per_endpoint = 64;  // ready + in flight, per endpoint
   size_t claim_batch = 256;
+  // Attempts started and not yet recorded (in flight, or answered and waiting
+  // for their record's commit), at most: beyond it no attempt starts, so a
+  // store that writes slower than receivers answer sets the pace instead of a
+  // queue of records growing in memory.
+  size_t max_recording = 2048;
   // A claimed event is this node's until the lease ends; while the dispatcher
   // holds it (waiting or in flight) it renews the lease every renew_interval
   // (0: a third of the lease), so a slow attempt is never sent twice while

@@ -59,12 +59,19 @@ class Transactions {
   virtual std::string_view name() const = 0;
   // Opens the batch's transaction (reconnecting first where the back end can).
   virtual Status begin() = 0;
-  virtual Status savepoint() = 0;    // SAVEPOINT op
-  virtual AfterOp after_op() = 0;    // checked after each op's work
-  virtual Status release() = 0;      // RELEASE op
-  virtual Status rollback_op() = 0;  // ROLLBACK TO op, then RELEASE op
-  virtual Status commit() = 0;       // Unavailable when the transaction already ended
-  virtual void abort() = 0;          // ROLLBACK, where a transaction is still open
+  virtual Status savepoint() = 0;  // SAVEPOINT op
+  virtual AfterOp after_op() = 0;  // checked after each op's work
+  virtual Status release() = 0;    // RELEASE op
+  // RELEASE op, then SAVEPOINT op for the next op: one round trip where the
+  // back end has them to save (PostgreSQL).
+  virtual Status release_and_savepoint() = 0;
+  // ROLLBACK TO op: undoes the op's writes and keeps the savepoint open for the
+  // next op (both SQLite and PostgreSQL keep it).
+  virtual Status rollback_to() = 0;
+  // Unavailable when the transaction already ended. COMMIT releases a
+  // savepoint still open.
+  virtual Status commit() = 0;
+  virtual void abort() = 0;  // ROLLBACK, where a transaction is still open
 };
 
 template <typename Connection>
@@ -174,8 +181,12 @@ class GroupCommit {
                unavailable("cannot begin a write transaction: " + begin.message()));
       return;
     }
+    savepoint_open_ = false;
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (!batch[i].work || run_op(batch[i], &statuses[i])) continue;
+      if (!batch[i].work) continue;
+      const bool more = std::any_of(batch.begin() + static_cast<std::ptrdiff_t>(i) + 1, batch.end(),
+                                    [](const Op& op) { return op.work != nullptr; });
+      if (run_op(batch[i], more, &statuses[i])) continue;
       logger_.error("{}: write transaction lost: {}", tx_->name(), statuses[i].message());
       // Every op's outcome, a failure included, may rest on writes now gone
       // (an Idempotency-Key found in an earlier op of the batch, say).
@@ -191,11 +202,16 @@ class GroupCommit {
     finish(batch, statuses);
   }
 
-  // Runs `op` in its savepoint; false when the whole transaction was lost.
-  bool run_op(Op& op, Status* status) {
-    if (Status sp = tx_->savepoint(); !sp) {
-      *status = std::move(sp);
-      return false;
+  // Runs `op` in its savepoint (opened here, or left open by the previous op),
+  // and leaves one open for the next op when `more` follow; false when the
+  // whole transaction was lost.
+  bool run_op(Op& op, bool more, Status* status) {
+    if (!savepoint_open_) {
+      if (Status sp = tx_->savepoint(); !sp) {
+        *status = std::move(sp);
+        return false;
+      }
+      savepoint_open_ = true;
     }
     try {
       *status = op.work(tx_->connection());
@@ -213,13 +229,19 @@ class GroupCommit {
         return false;
     }
     if (status->is_ok()) {
-      Status released = tx_->release();
-      if (released) return true;
+      Status released = more ? tx_->release_and_savepoint() : tx_->release();
+      if (released) {
+        savepoint_open_ = more;
+        return true;
+      }
+      // Whether the savepoint is still there is unknown: this op and the
+      // batch cannot be trusted (fail_all rolls it back).
       *status = std::move(released);
+      return false;
     }
-    // The op's writes undone alone; when they cannot be, the whole
-    // transaction goes (fail_all rolls it back).
-    return tx_->rollback_op().is_ok();
+    // The op's writes undone alone (the savepoint stays for the next op);
+    // when they cannot be, the whole transaction goes (fail_all rolls it back).
+    return tx_->rollback_to().is_ok();
   }
 
   void fail_all(std::vector<Op>& batch, std::vector<Status>& statuses, const Status& error) {
@@ -244,6 +266,7 @@ class GroupCommit {
   }
 
   std::unique_ptr<Transactions<Connection>> tx_;  // used by the writer thread only
+  bool savepoint_open_ = false;                   // writer thread only
   const size_t max_batch_;
   Logger& logger_;
   std::atomic<uint64_t> commit_count_{0};

@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
+#include <random>
 #include <thread>
 
 #include "core/log.h"
@@ -33,13 +35,30 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = 5s) {
   return pred();
 }
 
+// Each test on a database of its own: notifications stay within a database,
+// and the tests that run beside this one (cluster_test's nodes) have
+// notifiers of their own that must not be woken, or terminated, from here.
 class NotifierTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    url_ = pg_test_cluster_url(&why);
-    ASSERT_FALSE(url_.empty()) << why;
+    std::string base = pg_test_cluster_url(&why);
+    ASSERT_FALSE(base.empty()) << why;
+    auto admin = pg::Connection::open(base);
+    ASSERT_TRUE(admin) << admin.status().to_string();
+    admin_ = std::move(*admin);
+    std::random_device rd;
+    db_name_ = "notifier_" + std::to_string(rd()) + std::to_string(rd());
+    Status made = admin_->exec("CREATE DATABASE " + db_name_);
+    ASSERT_TRUE(made.is_ok()) << made.to_string();
+    url_ = base.substr(0, base.rfind('/') + 1) + db_name_;
   }
+  void TearDown() override {
+    if (admin_ && !db_name_.empty())
+      (void)admin_->exec("DROP DATABASE " + db_name_ + " WITH (FORCE)");
+  }
+  std::unique_ptr<pg::Connection> admin_;
+  std::string db_name_;
   std::string url_;
   std::shared_ptr<Logger> logger_ = make_null_logger();
 };
@@ -81,13 +100,11 @@ TEST_F(NotifierTest, AListenerThatLostItsConnectionReconnectsAndHearsAgain) {
   listener.start([&] { ++woken; });
   ASSERT_TRUE(eventually([&] { return woken == 1; }));
 
-  // The server drops every notifier connection (a restart, a failover).
-  auto admin = pg::Connection::open(url_);
-  ASSERT_TRUE(admin) << admin.status().to_string();
-  auto killed = (*admin)->query(
+  // The server drops both notifier connections (a restart, a failover).
+  auto killed = admin_->query(
       "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-      " WHERE application_name = 'promptjang-notifier'",
-      pg::Params());
+      " WHERE application_name = 'promptjang-notifier' AND datname = $1",
+      pg::Params::of(db_name_));
   ASSERT_TRUE(killed) << killed.status().to_string();
   ASSERT_EQ(killed->row(0).int64(0), 2);
 

@@ -1,11 +1,17 @@
 // FaultyStore: a Store decorator for fault injection. It forwards everything to a
 // real store, and while `fail_writes` is set it answers every write (and ping)
-// with Unavailable, as a full disk or a lost database would.
-// Thread safety: as the wrapped store; the flag is atomic.
+// with Unavailable, as a full disk or a lost database would. While
+// `hold_records` is set, attempt records wait (uncommitted, as behind a slow
+// writer) until release_records().
+// Thread safety: as the wrapped store; the flags are atomic, held records
+// guarded by a mutex.
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
 
 #include "store/store.h"
 
@@ -16,6 +22,23 @@ class FaultyStore final : public Store {
   explicit FaultyStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
 
   std::atomic<bool> fail_writes{false};
+  std::atomic<bool> hold_records{false};
+
+  // Attempt records waiting for release_records().
+  size_t held_records() {
+    std::lock_guard lock(held_mu_);
+    return held_.size();
+  }
+  // Stops holding and writes every held record.
+  void release_records() {
+    std::vector<std::pair<AttemptRecord, StoreCallback>> held;
+    {
+      std::lock_guard lock(held_mu_);
+      hold_records = false;
+      held.swap(held_);
+    }
+    for (auto& [r, done] : held) inner_->record_attempt(std::move(r), std::move(done));
+  }
 
   Status create_account(const Account& a) override {
     return down() ? fault() : inner_->create_account(a);
@@ -106,6 +129,13 @@ class FaultyStore final : public Store {
   }
   void record_attempt(AttemptRecord r, StoreCallback done) override {
     if (down()) return done(fault());
+    {
+      std::lock_guard lock(held_mu_);
+      if (hold_records) {
+        held_.emplace_back(std::move(r), std::move(done));
+        return;
+      }
+    }
     inner_->record_attempt(std::move(r), std::move(done));
   }
   Result<int64_t> renew_leases(std::string_view owner, const std::vector<std::string>& ids,
@@ -141,6 +171,8 @@ class FaultyStore final : public Store {
 
  private:
   bool down() const { return fail_writes.load(); }
+  std::mutex held_mu_;
+  std::vector<std::pair<AttemptRecord, StoreCallback>> held_;  // guarded by held_mu_
   static Status fault() { return unavailable("injected fault: storage is down"); }
   std::unique_ptr<Store> inner_;
 };

@@ -54,8 +54,9 @@ inline std::string claim_sql(bool only) {
 // the owner: recorded and released ones have no owner, and one another node
 // claimed after this owner's lease ran out has that node as its owner.
 inline constexpr std::string_view kRenewLeases =
-    "UPDATE events SET lease_until = $1"
-    " WHERE id = ANY ($3::text[]) AND lease_owner = $2 AND status IN ('QUEUED', 'RETRYING')";
+    "UPDATE events SET lease_until = $1 WHERE id IN ("
+    " SELECT id FROM events WHERE id = ANY ($3::text[]) AND lease_owner = $2"
+    " AND status IN ('QUEUED', 'RETRYING') FOR UPDATE SKIP LOCKED)";
 
 // Follows "SELECT <columns>": the newest event of endpoint $1 with
 // Idempotency-Key $2 created at or after $3, of account $4 (naming the account
@@ -72,9 +73,18 @@ inline constexpr std::string_view kIdempotentOriginalFrom =
 inline constexpr std::string_view kLockIdempotencyKey =
     "SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0))";
 
-// Counts one event of account $1 in month $2, in this connection's shard.
-inline constexpr std::string_view kCountEventInUsage =
-    "INSERT INTO usage (account_id, month, shard, events) VALUES ($1, $2, pg_backend_pid(), 1)"
+// Stores a new event and counts it in its account's month, in this
+// connection's shard: one statement, one round trip. A new event is QUEUED in
+// its first cycle; $1 id, $2 account, $3 endpoint, $4 type, $5 payload, $6
+// created_at, $7 next attempt, $8 Idempotency-Key, $9 lease until, $10 lease
+// owner, $11 the usage month.
+inline constexpr std::string_view kInsertEvent =
+    "WITH ev AS (INSERT INTO events (id, account_id, endpoint_id, event_type, status, payload,"
+    " created_at, next_attempt_at, attempt_count, idempotency_key, cycle_base, lease_until,"
+    " lease_owner) VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6, $7, 0, $8, 0, $9, $10)"
+    " RETURNING account_id)"
+    " INSERT INTO usage (account_id, month, shard, events)"
+    " SELECT account_id, $11, pg_backend_pid(), 1 FROM ev"
     " ON CONFLICT (account_id, month, shard) DO UPDATE SET events = usage.events + 1";
 
 // The events of account $1 in month $2: the sum of its shards.
@@ -93,19 +103,24 @@ inline constexpr std::string_view kDeleteEventsBefore =
     "  ORDER BY e.id LIMIT $4) AS x"
     " WHERE a.plan = $1 ORDER BY x.id LIMIT $4)";
 
-// Counts one attempt of event $1 in its account's bucket starting at $2: $3
-// is 1 for a 2xx answer (else 0), $4 the latency bucket of its duration. An
-// unknown event counts nothing.
-inline std::string count_attempt_sql() {
+// Stores an attempt and counts it, in one statement (one round trip): inserts
+// attempt ($1 event id, $2 number, $3 started_at, $4 duration_ms, $5 status
+// code, $6 error, $7 response headers, $8 response body, $9 truncated) and
+// counts it in its account's bucket starting at $10: $11 is 1 for a 2xx
+// answer (else 0), $12 the latency bucket of its duration.
+inline std::string record_attempt_sql() {
   std::string sql =
-      "INSERT INTO delivery_stats (account_id, bucket_start, shard, attempts, succeeded," +
+      "WITH a AS (INSERT INTO attempts (event_id, number, started_at, duration_ms, status_code,"
+      " error, response_headers, response_body, response_truncated)"
+      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING event_id)"
+      " INSERT INTO delivery_stats (account_id, bucket_start, shard, attempts, succeeded," +
       rows::histogram_columns() +
-      ") SELECT account_id, $2::bigint, pg_backend_pid(), 1, $3::bigint";
+      ") SELECT e.account_id, $10::bigint, pg_backend_pid(), 1, $11::bigint";
   for (int i = 0; i < kLatencyBuckets; ++i) {
-    sql += ", ($4::integer = " + std::to_string(i) + ")::integer";
+    sql += ", ($12::integer = " + std::to_string(i) + ")::integer";
   }
   sql +=
-      " FROM events WHERE id = $1"
+      " FROM a JOIN events AS e ON e.id = a.event_id"
       " ON CONFLICT (account_id, bucket_start, shard) DO UPDATE SET"
       " attempts = delivery_stats.attempts + 1,"
       " succeeded = delivery_stats.succeeded + excluded.succeeded";
@@ -115,6 +130,19 @@ inline std::string count_attempt_sql() {
   }
   return sql;
 }
+
+// The event after its attempt ($1 new status, $2 next attempt, $3 attempt
+// count, $4 event id): the attempt ends the lease, so the event is free for
+// its next due time. An endpoint deleted while the attempt was in flight
+// failed its pending events: a retry must not bring this one back to life, so
+// a pending status becomes FAILED there. One statement, one round trip.
+inline constexpr std::string_view kFinishAttempt =
+    "UPDATE events AS e SET"
+    " status = CASE WHEN $1::text IN ('QUEUED', 'RETRYING') AND p.deleted_at IS NOT NULL"
+    "  THEN 'FAILED' ELSE $1::text END,"
+    " next_attempt_at = CASE WHEN p.deleted_at IS NOT NULL THEN NULL ELSE $2::bigint END,"
+    " attempt_count = $3, lease_until = NULL, lease_owner = NULL"
+    " FROM endpoints AS p WHERE e.id = $4 AND p.id = e.endpoint_id";
 
 // The buckets of account $1 starting in [$2, $3), oldest first: bucket_start,
 // attempts, succeeded, h0..h14.

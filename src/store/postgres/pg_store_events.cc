@@ -65,26 +65,17 @@ void PgStore::insert_event(Event event, StoreCallback done) {
             return pg::with_context(original.status(), what());
           }
         }
-        // A new event is QUEUED in its first cycle, due at once unless told
-        // otherwise, and leased when its ingesting node dispatches it itself.
-        Status st =
-            pg::execute(db,
-                        "INSERT INTO events (id, account_id, endpoint_id, event_type,"
-                        " status, payload, created_at, next_attempt_at, attempt_count,"
-                        " idempotency_key, cycle_base, lease_until, lease_owner)"
-                        " VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6, $7, 0, $8, 0, $9,"
-                        " $10)",
-                        event.id, event.account_id, event.endpoint_id, event.event_type,
-                        pg::Bytes{event.payload}, event.created_at,
+        // Due at once unless told otherwise, and leased when its ingesting
+        // node dispatches it itself; counted in the same statement, so a
+        // failure of either stores neither.
+        return pg::with_context(
+            pg::execute(db, pg::kInsertEvent, event.id, event.account_id, event.endpoint_id,
+                        event.event_type, pg::Bytes{event.payload}, event.created_at,
                         event.next_attempt_at.value_or(event.created_at), event.idempotency_key,
-                        event.lease_until, event.lease_until ? event.lease_owner : std::nullopt)
-                .status();
-        if (!st) return pg::with_context(std::move(st), what());
-        // Counted in the same savepoint: a failure here takes the event back out.
-        st =
-            pg::execute(db, pg::kCountEventInUsage, event.account_id, usage_month(event.created_at))
-                .status();
-        return pg::with_context(std::move(st), what() + ": count usage");
+                        event.lease_until, event.lease_until ? event.lease_owner : std::nullopt,
+                        usage_month(event.created_at))
+                .status(),
+            what());
       },
       std::move(done));
 }
@@ -193,60 +184,39 @@ Result<int64_t> PgStore::renew_leases(std::string_view owner,
                                       TimePoint lease_until) {
   if (event_ids.empty()) return int64_t{0};
   const std::string ids = text_array(event_ids);
-  int64_t renewed = 0;
-  // Through the writer, as every other write of the node: its row locks are
-  // taken by one connection, never by two of this node against each other.
-  Status st = writer_->run_sync([&](Connection& db) -> Status {
-    auto n = pg::execute(db, pg::kRenewLeases, lease_until, owner, ids);
-    if (!n) return pg::with_context(n.status(), "renew leases");
-    renewed = *n;
-    return Status::ok();
-  });
-  if (!st) return st;
-  return renewed;
+  // One statement on a pooled connection, beside the writer: through the
+  // writer, a renewal waited behind every queued write (seconds under a
+  // backlog) and the claimer, which renews, stopped claiming meanwhile. It
+  // never waits for a row lock (SKIP LOCKED), so it cannot deadlock with the
+  // writer's transaction; a row it skips is one the writer is recording right
+  // now, whose lease that record ends anyway.
+  auto db = pool_->acquire();
+  if (!db) return db.status();
+  auto n = pg::execute(**db, pg::kRenewLeases, lease_until, owner, ids);
+  if (!n) return pg::with_context(n.status(), "renew leases");
+  return *n;
 }
 
 void PgStore::record_attempt(AttemptRecord record, StoreCallback done) {
   writer_->submit(
       [r = std::move(record)](Connection& db) -> Status {
+        static const std::string kRecordAttempt = pg::record_attempt_sql();
         const Attempt& a = r.attempt;
+        const bool succeeded = a.status_code && *a.status_code >= 200 && *a.status_code < 300;
+        // The attempt and its count: no attempt without its count.
         Status st =
-            pg::execute(db,
-                        "INSERT INTO attempts (event_id, number, started_at,"
-                        " duration_ms, status_code, error, response_headers,"
-                        " response_body, response_truncated)"
-                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                        a.event_id, a.number, a.started_at, a.duration_ms, a.status_code, a.error,
-                        a.response_headers, pg::Bytes{a.response_body}, a.response_truncated)
+            pg::execute(db, kRecordAttempt, a.event_id, a.number, a.started_at, a.duration_ms,
+                        a.status_code, a.error, a.response_headers, pg::Bytes{a.response_body},
+                        a.response_truncated, stats_bucket_start(a.started_at), succeeded ? 1 : 0,
+                        latency_bucket(a.duration_ms))
                 .status();
         if (!st) {
           return pg::with_context(std::move(st), "record attempt " + std::to_string(a.number) +
                                                      " of event " + a.event_id);
         }
-        // The attempt ends the lease: the event is free for its next due time.
-        st = pg::execute_one(db,
-                             "UPDATE events SET status = $1, next_attempt_at = $2,"
-                             " attempt_count = $3, lease_until = NULL, lease_owner = NULL"
-                             " WHERE id = $4",
-                             "event " + a.event_id, event_status_name(r.new_status),
-                             r.next_attempt_at, a.number, a.event_id);
-        if (!st) return st;
-        // Counted in the same savepoint: no attempt without its count.
-        static const std::string kCountAttempt = pg::count_attempt_sql();
-        const bool succeeded = a.status_code && *a.status_code >= 200 && *a.status_code < 300;
-        st = pg::execute(db, kCountAttempt, a.event_id, stats_bucket_start(a.started_at),
-                         succeeded ? 1 : 0, latency_bucket(a.duration_ms))
-                 .status();
-        if (!st) return pg::with_context(std::move(st), "count attempt of " + a.event_id);
-        // An endpoint deleted while the attempt was in flight failed its pending
-        // events: a retry must not bring this one back to life.
-        return pg::execute(db,
-                           "UPDATE events SET status = 'FAILED', next_attempt_at = NULL"
-                           " WHERE id = $1 AND status IN ('QUEUED', 'RETRYING') AND"
-                           " endpoint_id IN (SELECT id FROM endpoints"
-                           " WHERE deleted_at IS NOT NULL)",
-                           a.event_id)
-            .status();
+        return pg::execute_one(db, pg::kFinishAttempt, "event " + a.event_id,
+                               event_status_name(r.new_status), r.next_attempt_at, a.number,
+                               a.event_id);
       },
       std::move(done));
 }

@@ -32,10 +32,10 @@ class PgTransactions final : public Transactions<Connection> {
     }
   }
   Status release() override { return db_->exec("RELEASE op"); }
-  Status rollback_op() override {
-    PJ_RETURN_IF_ERROR(db_->exec("ROLLBACK TO op"));
-    return db_->exec("RELEASE op");
-  }
+  // One simple-query message, one round trip: ops are round-trip bound here.
+  Status release_and_savepoint() override { return db_->exec("RELEASE op; SAVEPOINT op"); }
+  // ROLLBACK TO also recovers a transaction a failed statement aborted.
+  Status rollback_to() override { return db_->exec("ROLLBACK TO op"); }
   Status commit() override {
     if (!db_->in_transaction()) return unavailable("the write transaction ended before its commit");
     return db_->exec("COMMIT");

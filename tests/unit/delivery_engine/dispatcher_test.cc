@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "store/sqlite/sqlite_store.h"
+#include "support/faulty_store.h"
 #include "support/temp_dir.h"
 
 namespace promptjang {
@@ -148,6 +149,7 @@ class DispatcherTest : public ::testing::Test {
     o.max_held_per_endpoint = per_endpoint * 4;
     o.poll_interval = 50ms;
     o.drain_timeout = 2s;
+    o.max_recording = max_recording;
     dispatcher = std::make_unique<Dispatcher>(o, *store, client, clock, *logger);
     dispatcher->start();
   }
@@ -170,6 +172,7 @@ class DispatcherTest : public ::testing::Test {
   std::unique_ptr<Store> store;
   ScriptedClient client{clock};
   std::unique_ptr<Dispatcher> dispatcher;
+  size_t max_recording = 2048;
   int n_ = 0;
 };
 
@@ -196,6 +199,28 @@ TEST_F(DispatcherTest, RecoversStoredWorkAtStart) {
   for (int i = 0; i < 10; ++i) events.push_back(insert(ep, /*leased=*/false));
   start();
   for (const auto& e : events) EXPECT_TRUE(wait_for(e.id, EventStatus::kDelivered)) << e.id;
+}
+
+TEST_F(DispatcherTest, AStoreSlowerThanTheReceiversSetsThePace) {
+  auto faulty = std::make_unique<testing::FaultyStore>(std::move(store));
+  testing::FaultyStore* slow = faulty.get();
+  store = std::move(faulty);
+  std::string ep = add_endpoint("http://a/");
+  std::vector<Event> events;
+  for (int i = 0; i < 12; ++i) events.push_back(insert(ep, /*leased=*/false));
+  slow->hold_records = true;  // answered attempts wait for their commit
+  max_recording = 3;
+  start();
+  ASSERT_TRUE([&] {
+    for (int i = 0; i < 500 && slow->held_records() < 3; ++i) std::this_thread::sleep_for(5ms);
+    return slow->held_records() == 3;
+  }());
+  std::this_thread::sleep_for(200ms);  // four polls: nothing more starts
+  EXPECT_EQ(client.sent().size(), 3u) << "attempts started past the records waiting";
+  EXPECT_EQ(slow->held_records(), 3u);
+  slow->release_records();
+  for (const auto& e : events) EXPECT_TRUE(wait_for(e.id, EventStatus::kDelivered)) << e.id;
+  EXPECT_EQ(client.sent().size(), 12u);
 }
 
 TEST_F(DispatcherTest, FollowsTheScheduleToExpiry) {
