@@ -29,8 +29,10 @@ class Receiver::Handler final : public HttpHandler {
     Script s;
     {
       std::lock_guard lock(mu);
-      deliveries.push_back(d);
       if (auto it = scripts.find(req.path); it != scripts.end()) s = it->second;
+      if (s.fail_every > 0 && ++requests[req.path] % s.fail_every == 0) s.status = 503;
+      d.status = s.status;
+      deliveries.push_back(d);
     }
     cv.notify_all();
     HttpResponse r;
@@ -50,6 +52,7 @@ class Receiver::Handler final : public HttpHandler {
   mutable std::condition_variable cv;
   std::vector<Delivery> deliveries;
   std::map<std::string, Script> scripts;
+  std::map<std::string, int64_t> requests;  // per path, for fail_every
 };
 
 Receiver::Receiver() : logger_(make_null_logger()), handler_(std::make_unique<Handler>()) {

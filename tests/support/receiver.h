@@ -4,7 +4,8 @@
 //
 // Scripts: a status per path ("/ok" -> 200, "/gone" -> 410), an optional delay
 // before answering (to make a slow or hanging endpoint), an optional response
-// body. Unscripted paths answer 200.
+// body, and `fail_every` N: every Nth request to the path answers 503 instead
+// (a flaky endpoint). Unscripted paths answer 200.
 // Thread safety: all methods may be called from any thread.
 #pragma once
 
@@ -25,6 +26,7 @@ struct Delivery {
   std::map<std::string, std::string> headers;  // lowercased names
   std::string body;
   std::chrono::steady_clock::time_point at;
+  int status = 0;  // what the receiver answered
 };
 
 struct Script {
@@ -32,6 +34,7 @@ struct Script {
          std::string body = "ok", std::vector<std::pair<std::string, std::string>> headers = {})
       : status(status), delay(delay), body(std::move(body)), headers(std::move(headers)) {}
   int status;
+  int fail_every = 0;  // > 0: every Nth request answers 503
   std::chrono::milliseconds delay;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
