@@ -100,6 +100,15 @@ TEST_F(NotifierTest, AListenerThatLostItsConnectionReconnectsAndHearsAgain) {
   listener.start([&] { ++woken; });
   ASSERT_TRUE(eventually([&] { return woken == 1; }));
 
+  // Both connected (the speaker connects on its own thread, unannounced).
+  auto notifiers = [&] {
+    auto n = admin_->query(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE application_name = 'promptjang-notifier' AND datname = $1",
+        pg::Params::of(db_name_));
+    return n ? n->row(0).int64(0) : -1;
+  };
+  ASSERT_TRUE(eventually([&] { return notifiers() == 2; }));
   // The server drops both notifier connections (a restart, a failover).
   auto killed = admin_->query(
       "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
