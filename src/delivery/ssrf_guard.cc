@@ -50,25 +50,41 @@ uint32_t v4_at(const uint8_t* p) {
   return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
 }
 
+// 2001::/23 (IETF protocol assignments: Teredo 2001::/32, benchmarking
+// 2001:2::/48, ORCHID 2001:10::/28, ...) is not globally reachable, except the
+// blocks IANA's registry marks so: 2001:1::1-3 (anycast), 2001:3::/32 (AMT),
+// 2001:4:112::/48 (AS112), 2001:20::/28 (ORCHIDv2), 2001:30::/28 (DRIP).
+bool ietf_assignment_reachable(const uint8_t* b) {
+  static const uint8_t kZero[16] = {};
+  const unsigned group2 = (unsigned(b[2]) << 8) | b[3];
+  if (group2 == 0x0001) return std::memcmp(b + 4, kZero, 11) == 0 && b[15] >= 1 && b[15] <= 3;
+  if (group2 == 0x0003) return true;
+  if (group2 == 0x0004) return b[4] == 0x01 && b[5] == 0x12;
+  return (group2 & 0xfff0) == 0x0020 || (group2 & 0xfff0) == 0x0030;
+}
+
 std::optional<std::string> v6_reason(const in6_addr& a) {
   const uint8_t* b = a.s6_addr;
   static const uint8_t kZero[16] = {};
   if (std::memcmp(b, kZero, 16) == 0) return "unspecified";
   if (std::memcmp(b, kZero, 15) == 0 && b[15] == 1) return "loopback";
-  // ::ffff:a.b.c.d (IPv4-mapped) and ::a.b.c.d (IPv4-compatible, deprecated).
+  // ::ffff:a.b.c.d (IPv4-mapped) carries an IPv4 address: judge that one.
   if (std::memcmp(b, kZero, 10) == 0 && b[10] == 0xff && b[11] == 0xff)
     return v4_reason(v4_at(b + 12));
-  if (std::memcmp(b, kZero, 12) == 0) return "reserved";
-  // 64:ff9b::/96 (NAT64) carries an IPv4 address: judge that one.
+  // So does 64:ff9b::/96 (NAT64, the well-known prefix).
   static const uint8_t kNat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
   if (std::memcmp(b, kNat64, 12) == 0) return v4_reason(v4_at(b + 12));
   if ((b[0] & 0xfe) == 0xfc) return "private";                     // fc00::/7
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return "link-local";  // fe80::/10
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return "reserved";    // fec0::/10 site-local
   if (b[0] == 0xff) return "multicast";                            // ff00::/8
+  // Global unicast is 2000::/3 alone; the rest is reserved: the rest of ::/8
+  // (IPv4-compatible ::a.b.c.d, IPv4-translated ::ffff:0:a.b.c.d, local-use
+  // NAT64 64:ff9b:1::/48), 100::/64 (discard), 5f00::/16 (SRv6), fec0::/10, ...
+  if ((b[0] & 0xe0) != 0x20) return "reserved";
+  if (b[0] == 0x20 && b[1] == 0x01 && (b[2] & 0xfe) == 0 && !ietf_assignment_reachable(b))
+    return "reserved";  // 2001::/23
   if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) return "documentation";
-  if (b[0] == 0x01 && b[1] == 0x00 && std::memcmp(b + 2, kZero, 6) == 0)
-    return "reserved";                                               // 100::/64
+  if (b[0] == 0x3f && b[1] == 0xff && (b[2] & 0xf0) == 0) return "documentation";  // 3fff::/20
   if (b[0] == 0x20 && b[1] == 0x02) return v4_reason(v4_at(b + 2));  // 6to4 embeds IPv4
   return std::nullopt;
 }

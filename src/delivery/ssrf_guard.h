@@ -3,7 +3,10 @@
 // Refused by default: loopback, private (RFC 1918, IPv6 ULA), link-local (cloud
 // metadata 169.254.169.254 included), carrier-grade NAT, multicast,
 // unspecified, broadcast, documentation and other reserved ranges, in IPv4,
-// IPv6, IPv4-mapped and NAT64 IPv6. The check is made on the address actually
+// IPv6, IPv4-mapped, NAT64 and 6to4 IPv6 (judged by the IPv4 address they
+// carry). In IPv6 only global unicast (2000::/3) may pass, and not its
+// special-purpose blocks (2001::/23 but the few globally reachable ones,
+// 2001:db8::/32, 3fff::/20). The check is made on the address actually
 // connected to (the sender calls it from its socket-open hook, after DNS), so a
 // host name that resolves to 127.0.0.1 is refused too (no DNS-rebinding bypass).
 // Pure functions; thread-safe.
