@@ -51,20 +51,13 @@ HttpResponse create(ApiContext& ctx, const Principal& p, const HttpRequest& req)
 HttpResponse list(ApiContext& ctx, const Principal& p, const HttpRequest& req) {
   auto q = Query::parse(req.query);
   if (!q) return invalid(q.status());
-  int limit = 50;
-  if (auto l = q->get("limit")) {
-    try {
-      limit = std::stoi(*l);
-    } catch (...) {
-      limit = 0;
-    }
-    if (limit < 1 || limit > 1000)
-      return error_response(400, "invalid_request", "limit must be 1 to 1000");
-  }
+  // As the event list: "10abc" or " 5" is a 400, not 10 or 5 (std::stoi read both).
+  auto limit = parse_limit(q->get("limit"), 50, 1000);
+  if (!limit) return invalid(limit.status());
   auto cursor = q->get("cursor");
   if (cursor && !known_id(*cursor))
     return error_response(400, "invalid_request", "cursor is not one this API gave");
-  auto page = ctx.deps.store.list_endpoints(p.account.id, cursor, limit);
+  auto page = ctx.deps.store.list_endpoints(p.account.id, cursor, *limit);
   if (!page) return status_response(page.status());
   std::vector<std::string> items;
   for (const auto& e : page->items)

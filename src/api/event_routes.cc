@@ -12,18 +12,6 @@ namespace {
 constexpr int kDefaultLimit = 50;
 constexpr int kMaxLimit = 1000;
 
-Result<int> parse_limit(const std::optional<std::string>& s) {
-  if (!s) return kDefaultLimit;
-  int v = 0;
-  if (s->empty() || s->size() > 4) return invalid_argument("limit must be 1 to 1000");
-  for (char c : *s) {
-    if (c < '0' || c > '9') return invalid_argument("limit must be 1 to 1000");
-    v = v * 10 + (c - '0');
-  }
-  if (v < 1 || v > kMaxLimit) return invalid_argument("limit must be 1 to 1000");
-  return v;
-}
-
 Result<std::optional<TimePoint>> parse_time_param(const Query& q, std::string_view name) {
   auto s = q.get(name);
   if (!s) return std::optional<TimePoint>{};
@@ -51,7 +39,7 @@ Result<EventFilter> parse_filter(const Principal& p, const HttpRequest& req) {
   auto until = parse_time_param(*q, "until");
   if (!until) return until.status();
   f.until = *until;
-  auto limit = parse_limit(q->get("limit"));
+  auto limit = parse_limit(q->get("limit"), kDefaultLimit, kMaxLimit);
   if (!limit) return limit.status();
   f.limit = *limit;
   f.cursor = q->get("cursor");

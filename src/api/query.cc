@@ -53,6 +53,19 @@ Result<Query> Query::parse(std::string_view raw) {
   return q;
 }
 
+Result<int> parse_limit(const std::optional<std::string>& text, int fallback, int max) {
+  if (!text) return fallback;
+  auto bad = [max] { return invalid_argument("limit must be 1 to " + std::to_string(max)); };
+  if (text->empty() || text->size() > 9) return bad();  // 9 digits cannot overflow an int
+  int v = 0;
+  for (char c : *text) {
+    if (c < '0' || c > '9') return bad();
+    v = v * 10 + (c - '0');
+  }
+  if (v < 1 || v > max) return bad();
+  return v;
+}
+
 std::optional<std::string> Query::get(std::string_view name) const {
   for (const auto& [k, v] : pairs_)
     if (k == name) return v;

@@ -10,14 +10,16 @@
 //
 // A request, step by step: the header is read with an empty_body parser under
 // header_timeout (idle_timeout while waiting for the first byte of a keep-alive
-// request), max_header_bytes -> 431, malformed -> 400. The header alone goes to
-// handler.preflight(): an early answer is sent at once (closing the connection if
-// a body is left unread), otherwise the body limit it returns is enforced before
-// reading (Content-Length -> 413 without reading) and while reading (chunked ->
-// 413), under body_timeout. Then handler.handle() answers through Respond. The
-// answer keeps the connection open as the request asked (HTTP/1.1 by default,
-// HTTP/1.0 only with Connection: keep-alive) unless the handler or stop() says
-// close. A HEAD is handled like a GET, and its answer sent without the body.
+// request), max_header_bytes -> 431, malformed -> 400, framing that a proxy in
+// front could read differently (framing_problem: smuggling) -> 400 and close.
+// The header alone goes to handler.preflight(): an early answer is sent at once
+// (closing the connection if a body is left unread), otherwise the body limit it
+// returns is enforced before reading (Content-Length -> 413 without reading)
+// and while reading (chunked -> 413), under body_timeout. Then handler.handle()
+// answers through Respond. The answer keeps the connection open as the request
+// asked (HTTP/1.1 by default, HTTP/1.0 only with Connection: keep-alive) unless
+// the handler or stop() says close. A HEAD is handled like a GET, and its
+// answer sent without the body.
 //
 // The Respond bridge: each request gets a ResponseSlot shared by the session and
 // the Respond closure. Respond (any thread) stores the answer under the slot's
@@ -39,6 +41,8 @@
 // request bytes (a refused body, a pipelined request) do not make the kernel
 // reset the connection and drop the answer before the client has read it.
 #include "api/server.h"
+
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
@@ -350,6 +354,42 @@ HttpRequest make_request(const http::request_header<>& head, const std::string& 
   return r;
 }
 
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Request smuggling: a proxy in front and this server must never disagree on
+// where a request's body ends, or what one takes for a body the other reads as
+// a second request. Beast refuses Content-Length with chunked and two different
+// lengths; this refuses what it lets through: a repeated Content-Length (equal
+// values, or a list "4, 4"), and any Transfer-Encoding other than a single
+// "chunked" — Beast reads "gzip", "chunked, identity" or "identity" with a
+// Content-Length as no chunked body at all, and would parse the body that
+// follows as the next request. Transfer-Encoding on HTTP/1.0 is refused too
+// (RFC 9112 §6.1). The reason, or nullopt when the framing is unambiguous.
+std::optional<std::string_view> framing_problem(const http::request_header<>& head) {
+  int lengths = 0, encodings = 0;
+  for (const auto& field : head) {
+    if (field.name() == http::field::content_length) {
+      ++lengths;
+      if (field.value().find(',') != beast::string_view::npos)
+        return "a list of values in Content-Length";
+    } else if (field.name() == http::field::transfer_encoding) {
+      ++encodings;
+      const beast::string_view v = field.value();
+      if (!iequals(trim(std::string_view(v.data(), v.size())), "chunked"))
+        return "a Transfer-Encoding other than chunked";
+    }
+  }
+  if (lengths > 1) return "more than one Content-Length";
+  if (encodings > 1) return "more than one Transfer-Encoding";
+  if (encodings > 0 && lengths > 0) return "both Content-Length and Transfer-Encoding";
+  if (encodings > 0 && head.version() < 11) return "Transfer-Encoding in an HTTP/1.0 request";
+  return std::nullopt;
+}
+
 HttpResponse too_large(size_t limit) {
   return error_response(
       413, "payload_too_large",
@@ -363,6 +403,37 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 }
 
 awaitable<void> run_session(std::shared_ptr<Session> session) { co_await session->run(); }
+
+// Every connection is a descriptor, and the soft RLIMIT_NOFILE is often 1,024
+// (a shell's default, systemd's) while the hard one is far higher. Past the
+// soft limit accept() fails with EMFILE and every new client, however
+// well-behaved, waits in the backlog until some connection closes: 1,000 idle
+// sockets would lock everyone out for a header timeout. So the soft limit is
+// raised (never past the hard one) to hold max_connections, the ones being
+// refused, and kReservedDescriptors for the rest of the process (database,
+// outbound deliveries); if the hard limit is too low, say so.
+void make_room_for_connections(size_t max_connections, Logger& logger) {
+  constexpr rlim_t kReservedDescriptors = 1024;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(max_connections) + kMaxRefusing + kReservedDescriptors;
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= wanted) return;
+  const rlim_t target =
+      limit.rlim_max == RLIM_INFINITY ? wanted : std::min<rlim_t>(wanted, limit.rlim_max);
+  if (target > limit.rlim_cur) {
+    rlimit raised{target, limit.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      logger.info("http: open-file limit raised from {} to {}", limit.rlim_cur, target);
+      limit.rlim_cur = target;
+    }
+  }
+  if (limit.rlim_cur < wanted) {
+    logger.warn(
+        "http: the open-file limit ({}) is below the {} that {} connections need; past it new "
+        "connections wait until others close (raise the hard limit: ulimit -Hn, LimitNOFILE=)",
+        limit.rlim_cur, wanted, max_connections);
+  }
+}
 
 }  // namespace
 
@@ -440,6 +511,13 @@ awaitable<void> Session::serve() {
     }
 
     const auto& head = head_parser.get();
+    if (auto problem = framing_problem(head)) {
+      // Closed after the answer, so nothing after this header is read as a request.
+      co_await send(
+          error_response(400, "bad_request", "malformed HTTP request: " + std::string(*problem)),
+          11, false);
+      co_return;
+    }
     const unsigned version = head.version();
     head_request_ = head.method() == http::verb::head;
     const bool keep_alive = head.keep_alive();
@@ -603,6 +681,7 @@ Status ServerCore::start() {
       return unavailable("cannot listen on " + where + ": the address is already in use");
     return unavailable("cannot " + what + " " + where + ": " + ec.message());
   };
+  make_room_for_connections(options_.max_connections, logger_);
   if (acceptor_.open(endpoint.protocol(), ec); ec) return fail("open a socket for");
   if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec); ec)
     return fail("set SO_REUSEADDR on");

@@ -35,7 +35,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";  // an IPv4 or IPv6 literal ("0.0.0.0", "::1", ...)
   uint16_t port = 8080;            // 0 = any free port (tests)
   int threads = 2;                 // I/O threads running the io_context
-  size_t max_connections = 10000;  // past it, a new connection gets 503 and is closed
+  size_t max_connections = 10000;  // past it, a new connection gets 503 and is closed;
+                                   // start() raises the soft open-file limit to fit it
   std::chrono::milliseconds header_timeout{10000};  // to read a request's header
   std::chrono::milliseconds body_timeout{30000};    // to read its body (and write the answer)
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
