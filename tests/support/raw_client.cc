@@ -21,6 +21,9 @@ RawConnection::RawConnection(uint16_t port) {
   if (fd < 0) return;
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  // A server that stops reading fails a send after 10 s instead of hanging it.
+  timeval send_timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);

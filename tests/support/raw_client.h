@@ -38,7 +38,7 @@ class RawConnection {
   RawConnection& operator=(const RawConnection&) = delete;
 
   bool connected() const { return fd_ >= 0; }
-  // Sends every byte; false if the connection is gone.
+  // Sends every byte; false if the connection is gone (or a send blocked 10 s).
   bool send(std::string_view bytes);
   // The next answer (status line, fields, a Content-Length body; no body for the
   // answer to a HEAD, `head_request`), or nullopt if the connection ends or
