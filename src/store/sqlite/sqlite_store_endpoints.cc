@@ -94,11 +94,12 @@ Status SqliteStore::delete_endpoint(std::string_view account_id, std::string_vie
                             "endpoint " + std::string(endpoint_id), at, endpoint_id, account_id));
     // Walks the endpoint's events (events_by_account_endpoint): deletion is rare.
     return sqlite::with_context(
-        sqlite::execute(db,
-                        "UPDATE events SET status = 'FAILED', next_attempt_at = NULL,"
-                        " lease_until = NULL WHERE account_id = ? AND endpoint_id = ?"
-                        " AND status IN ('QUEUED', 'RETRYING')",
-                        account_id, endpoint_id)
+        sqlite::execute(
+            db,
+            "UPDATE events SET status = 'FAILED', next_attempt_at = NULL,"
+            " lease_until = NULL, lease_owner = NULL WHERE account_id = ? AND endpoint_id = ?"
+            " AND status IN ('QUEUED', 'RETRYING')",
+            account_id, endpoint_id)
             .status(),
         "fail the pending events of endpoint " + std::string(endpoint_id));
   });

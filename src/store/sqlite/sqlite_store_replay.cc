@@ -47,7 +47,7 @@ Status check_replayable(std::string_view event_id, EventStatus status, bool endp
 // the work is proportional to the events replayed, not to the endpoint's history.
 std::string bulk_replay_sql(std::string_view status) {
   return "UPDATE events SET status = 'QUEUED', next_attempt_at = ?1,"
-         " cycle_base = attempt_count, lease_until = NULL"
+         " cycle_base = attempt_count, lease_until = NULL, lease_owner = NULL"
          " WHERE endpoint_id = ?3 AND status = '" +
          std::string(status) +
          "' AND created_at >= ?4 AND created_at < ?5"
@@ -63,7 +63,8 @@ Result<Event> SqliteStore::replay_event(std::string_view account_id, std::string
       " JOIN endpoints AS p ON p.id = e.endpoint_id WHERE e.id = ? AND e.account_id = ?";
   static const std::string kReplay =
       "UPDATE events SET status = 'QUEUED', next_attempt_at = ?1,"
-      " cycle_base = attempt_count, lease_until = NULL WHERE id = ?2 RETURNING " +
+      " cycle_base = attempt_count, lease_until = NULL, lease_owner = NULL"
+      " WHERE id = ?2 RETURNING " +
       std::string(rows::kEventColumns);
   struct Found {
     std::optional<EventStatus> status;
