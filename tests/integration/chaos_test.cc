@@ -32,6 +32,7 @@
 #include "support/http_client.h"
 #include "support/process.h"
 #include "support/receiver.h"
+#include "support/server_process.h"
 #include "support/temp_dir.h"
 
 namespace promptjang::testing {
@@ -45,52 +46,6 @@ int env_int(const char* name, int fallback) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? std::atoi(v) : fallback;
 }
-
-// The server under test: restarted on the same database, on a new port.
-class Server {
- public:
-  explicit Server(std::string db) : db_(std::move(db)) {}
-
-  std::optional<std::string> start() {
-    if (proc_) history_ += "--- life " + std::to_string(++lives_) + "\n" + proc_->err();
-    proc_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{
-            promptjang_binary(), "serve", "--listen", "127.0.0.1:0", "--database", "sqlite:" + db_,
-            "--allow-private-targets", "--no-retention", "--retry-schedule", "0.2,0.2",
-            "--delivery-timeout", "2", "--connect-timeout", "1", "--lease", "2"},
-        dir_.path().string());
-    auto port = proc_->wait_for("listening on port ", 20s);
-    if (!port) return std::nullopt;
-    if (!key_) key_ = proc_->wait_for("API key:    ", 1s);  // printed at the first start
-    std::lock_guard lock(mu_);
-    base_ = "http://127.0.0.1:" + *port;
-    return base_;
-  }
-  void kill() {
-    {
-      std::lock_guard lock(mu_);
-      base_.clear();
-    }
-    proc_->kill_hard();
-  }
-  std::string base() const {
-    std::lock_guard lock(mu_);
-    return base_;
-  }
-  std::string auth() const { return "Authorization: Bearer " + key_.value_or(""); }
-  // Every life's stderr, the current one last.
-  std::string logs() const { return history_ + "--- current life\n" + (proc_ ? proc_->err() : ""); }
-
- private:
-  std::string db_;
-  TempDir dir_;
-  std::unique_ptr<ChildProcess> proc_;
-  std::optional<std::string> key_;
-  std::string history_;
-  int lives_ = 0;
-  mutable std::mutex mu_;
-  std::string base_;  // empty while down
-};
 
 struct Acked {
   std::string id;
@@ -112,7 +67,10 @@ TEST(ChaosTest, Kill9AtRandomMomentsLosesNoAcknowledgedEventAndNoAttempt) {
   rx.script("/dead", Script(503));
 
   TempDir dir;
-  Server server(dir.file("pj.db"));
+  // Restarted on the same database, on a new port, after each kill.
+  ServerProcess server({"--database", "sqlite:" + dir.file("pj.db"), "--allow-private-targets",
+                        "--no-retention", "--retry-schedule", "0.2,0.2", "--delivery-timeout", "2",
+                        "--connect-timeout", "1", "--lease", "2"});
   ASSERT_TRUE(server.start()) << server.logs();
   const std::vector<std::string> paths{"/ok", "/flaky", "/dead"};
   std::map<std::string, std::string> endpoint_of;  // path -> endpoint id
