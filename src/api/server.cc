@@ -42,8 +42,6 @@
 // reset the connection and drop the answer before the client has read it.
 #include "api/server.h"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -94,9 +92,7 @@ constexpr std::chrono::seconds kLingerTimeout{2};  // draining a closing connect
 constexpr std::chrono::seconds kCancelGrace{2};    // for aborted sessions to finish
 constexpr std::chrono::milliseconds kAcceptRetryPause{50};
 constexpr size_t kReadChunk = 4096;
-// Past max_connections, at most this many connections at a time are told 503;
-// beyond that they are closed without an answer.
-constexpr size_t kMaxRefusing = 256;
+constexpr size_t kMaxRefusing = kMaxRefusedConnections;
 
 class Session;
 
@@ -404,37 +400,6 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 
 awaitable<void> run_session(std::shared_ptr<Session> session) { co_await session->run(); }
 
-// Every connection is a descriptor, and the soft RLIMIT_NOFILE is often 1,024
-// (a shell's default, systemd's) while the hard one is far higher. Past the
-// soft limit accept() fails with EMFILE and every new client, however
-// well-behaved, waits in the backlog until some connection closes: 1,000 idle
-// sockets would lock everyone out for a header timeout. So the soft limit is
-// raised (never past the hard one) to hold max_connections, the ones being
-// refused, and kReservedDescriptors for the rest of the process (database,
-// outbound deliveries); if the hard limit is too low, say so.
-void make_room_for_connections(size_t max_connections, Logger& logger) {
-  constexpr rlim_t kReservedDescriptors = 1024;
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  const rlim_t wanted = static_cast<rlim_t>(max_connections) + kMaxRefusing + kReservedDescriptors;
-  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= wanted) return;
-  const rlim_t target =
-      limit.rlim_max == RLIM_INFINITY ? wanted : std::min<rlim_t>(wanted, limit.rlim_max);
-  if (target > limit.rlim_cur) {
-    rlimit raised{target, limit.rlim_max};
-    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
-      logger.info("http: open-file limit raised from {} to {}", limit.rlim_cur, target);
-      limit.rlim_cur = target;
-    }
-  }
-  if (limit.rlim_cur < wanted) {
-    logger.warn(
-        "http: the open-file limit ({}) is below the {} that {} connections need; past it new "
-        "connections wait until others close (raise the hard limit: ulimit -Hn, LimitNOFILE=)",
-        limit.rlim_cur, wanted, max_connections);
-  }
-}
-
 }  // namespace
 
 awaitable<void> Session::run() {
@@ -681,7 +646,6 @@ Status ServerCore::start() {
       return unavailable("cannot listen on " + where + ": the address is already in use");
     return unavailable("cannot " + what + " " + where + ": " + ec.message());
   };
-  make_room_for_connections(options_.max_connections, logger_);
   if (acceptor_.open(endpoint.protocol(), ec); ec) return fail("open a socket for");
   if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec); ec)
     return fail("set SO_REUSEADDR on");

@@ -35,14 +35,24 @@ struct ServerOptions {
   std::string host = "127.0.0.1";  // an IPv4 or IPv6 literal ("0.0.0.0", "::1", ...)
   uint16_t port = 8080;            // 0 = any free port (tests)
   int threads = 2;                 // I/O threads running the io_context
-  size_t max_connections = 10000;  // past it, a new connection gets 503 and is closed;
-                                   // start() raises the soft open-file limit to fit it
+  size_t max_connections = 10000;  // past it, a new connection gets 503 and is closed
+                                   // (descriptors_needed() tells what that takes)
   std::chrono::milliseconds header_timeout{10000};  // to read a request's header
   std::chrono::milliseconds body_timeout{30000};    // to read its body (and write the answer)
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
   std::chrono::milliseconds drain_timeout{10000};   // graceful shutdown bound
   size_t max_header_bytes = 16 * 1024;              // request line and fields together
 };
+
+// Past max_connections, at most this many connections at a time are told 503;
+// beyond that they are closed without an answer.
+inline constexpr size_t kMaxRefusedConnections = 256;
+
+// The open descriptors a server with `options` may hold at once: every
+// connection it serves and those it is refusing.
+inline size_t descriptors_needed(const ServerOptions& options) {
+  return options.max_connections + kMaxRefusedConnections;
+}
 
 class HttpServer {
  public:

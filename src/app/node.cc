@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "app/open_files.h"
+
 namespace promptjang {
 namespace {
 
@@ -97,6 +99,7 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
   options.port = listen->port;
   options.threads = config.io_threads;
   options.max_connections = config.max_connections;
+  make_room_for_descriptors(descriptors_needed(options) + kReservedDescriptors, logger);
   node->server_ = std::make_unique<HttpServer>(options, *node->handler_, logger);
   return node;
 }
