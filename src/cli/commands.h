@@ -27,6 +27,10 @@ int run_api_key_create(const std::string& database, const std::string& account_i
 int run_user_create(const std::string& database, const std::string& account_id,
                     const std::string& email, const std::optional<std::string>& password,
                     OutputOptions out);
+// A consistent copy of the SQLite database at `to` (a new file), while the
+// server may run; a new SQLite database at `database` made from the copy `from`.
+int run_backup(const std::string& database, const std::string& to, OutputOptions out);
+int run_restore(const std::string& database, const std::string& from, OutputOptions out);
 
 // `promptjang listen` flags as typed; run_listen validates them, so a bad value
 // gets a clear message and exit code 2 like every other usage error.

@@ -145,6 +145,18 @@ int main(int argc, char** argv) {
   database_option(user_create, database);
   user_create->add_flag("--json", json, "Print one JSON object");
 
+  std::string backup_file;
+  CLI::App* backup = app.add_subcommand(
+      "backup", "Copy the SQLite database to a new file, consistently, while the server runs");
+  backup->add_option("--to", backup_file, "The backup file to write (must not exist)")->required();
+  database_option(backup, database);
+  backup->add_flag("--json", json, "Print one JSON object");
+  CLI::App* restore = app.add_subcommand(
+      "restore", "Make a new SQLite database (--database, must not exist) from a backup");
+  restore->add_option("--from", backup_file, "The backup file")->required();
+  database_option(restore, database);
+  restore->add_flag("--json", json, "Print one JSON object");
+
   promptjang::ListenFlags listen_flags;
   CLI::App* listen = app.add_subcommand(
       "listen", "Receive webhooks locally: print each request and verify its signatures");
@@ -192,6 +204,8 @@ int main(int argc, char** argv) {
   if (*account_plan) return promptjang::run_account_set_plan(database, account_id, plan, out);
   if (*usage) return promptjang::run_usage(database, account_id, month, out);
   if (*key_create) return promptjang::run_api_key_create(database, account_id, name, out);
+  if (*backup) return promptjang::run_backup(database, backup_file, out);
+  if (*restore) return promptjang::run_restore(database, backup_file, out);
   if (*user_create) return promptjang::run_user_create(database, account_id, email, password, out);
   return 2;
 }
