@@ -11,6 +11,13 @@
 
 namespace promptjang {
 
+Result<SchemaStatus> read_schema_status(const std::string& database_url) {
+  auto db = parse_database_url(database_url);
+  if (!db) return db.status();
+  if (db->kind == DatabaseUrl::Kind::kPostgres) return read_pg_schema_status(db->target);
+  return read_sqlite_schema_status(db->target);
+}
+
 Result<std::unique_ptr<Runtime>> Runtime::open(const std::string& database_url, Logger& logger) {
   auto db = parse_database_url(database_url);
   if (!db) return db.status();

@@ -14,15 +14,22 @@
 #include "crypto/secure_random.h"
 #include "model/plan.h"
 #include "service/deps.h"
+#include "store/schema_status.h"
 #include "store/store.h"
 #include "store/work_signal.h"
 
 namespace promptjang {
 
+// Where the database named by `database_url` stands against this binary's
+// schema migrations, changing nothing (`promptjang migrate --check`).
+Result<SchemaStatus> read_schema_status(const std::string& database_url);
+
 class Runtime {
  public:
   // Opens the store named by `database_url` (creating a SQLite file and its
-  // directory when missing). Unavailable when it cannot be opened.
+  // directory when missing) and applies the pending schema migrations.
+  // Unavailable when it cannot be opened; FailedPrecondition when a newer
+  // binary's migrations are there already (the version check at start-up).
   static Result<std::unique_ptr<Runtime>> open(const std::string& database_url, Logger& logger);
   // Over a store built elsewhere (tests wrap a real store to inject faults).
   static std::unique_ptr<Runtime> with_store(std::unique_ptr<Store> store);

@@ -32,6 +32,11 @@ int run_user_create(const std::string& database, const std::string& account_id,
 int run_backup(const std::string& database, const std::string& to, OutputOptions out);
 int run_restore(const std::string& database, const std::string& from, OutputOptions out);
 
+// Applies the pending schema migrations (`check_only`: applies nothing, exits 3
+// when some are pending, 0 when none). Exit 1 for a database a newer binary
+// migrated.
+int run_migrate(const std::string& database, bool check_only, OutputOptions out);
+
 // `promptjang listen` flags as typed; run_listen validates them, so a bad value
 // gets a clear message and exit code 2 like every other usage error.
 struct ListenFlags {

@@ -145,6 +145,14 @@ int main(int argc, char** argv) {
   database_option(user_create, database);
   user_create->add_flag("--json", json, "Print one JSON object");
 
+  bool check_only = false;
+  CLI::App* migrate =
+      app.add_subcommand("migrate", "Apply the pending schema migrations (serve does it too)");
+  migrate->add_flag("--check", check_only,
+                    "Apply nothing; exit 3 if migrations are pending, 0 if none");
+  database_option(migrate, database);
+  migrate->add_flag("--json", json, "Print one JSON object");
+
   std::string backup_file;
   CLI::App* backup = app.add_subcommand(
       "backup", "Copy the SQLite database to a new file, consistently, while the server runs");
@@ -204,6 +212,7 @@ int main(int argc, char** argv) {
   if (*account_plan) return promptjang::run_account_set_plan(database, account_id, plan, out);
   if (*usage) return promptjang::run_usage(database, account_id, month, out);
   if (*key_create) return promptjang::run_api_key_create(database, account_id, name, out);
+  if (*migrate) return promptjang::run_migrate(database, check_only, out);
   if (*backup) return promptjang::run_backup(database, backup_file, out);
   if (*restore) return promptjang::run_restore(database, backup_file, out);
   if (*user_create) return promptjang::run_user_create(database, account_id, email, password, out);

@@ -62,6 +62,22 @@ Result<int> schema_version(Connection& db) {
   return static_cast<int>(rows->row(0).int64(0));
 }
 
+Result<SchemaStatus> read_schema_status(Connection& db, std::span<const Migration> migrations) {
+  PJ_RETURN_IF_ERROR(check_numbering(migrations));
+  SchemaStatus out;
+  out.known = migrations.back().version;
+  auto exists = db.query("SELECT (to_regclass('schema_migrations') IS NOT NULL)::int", Params());
+  if (!exists) return exists.status();
+  if (exists->row(0).int64(0) != 0) {
+    auto v = schema_version(db);
+    if (!v) return v.status();
+    out.current = *v;
+  }
+  for (const Migration& m : migrations)
+    if (m.version > out.current) out.pending.emplace_back(m.name);
+  return out;
+}
+
 Status run_migrations(Connection& db, std::span<const Migration> migrations, Logger& logger) {
   PJ_RETURN_IF_ERROR(check_numbering(migrations));
   PJ_RETURN_IF_ERROR(db.exec("BEGIN"));

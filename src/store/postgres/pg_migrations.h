@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "pg_conn.h"
+#include "store/schema_status.h"
 
 namespace promptjang::pg {
 
@@ -37,6 +38,10 @@ std::span<const Migration> embedded_migrations();
 
 // The highest version recorded, or 0 for a schema without migrations.
 Result<int> schema_version(Connection& db);
+
+// Where the database stands against `migrations` (reads only; a database
+// without the migrations table is at version 0).
+Result<SchemaStatus> read_schema_status(Connection& db, std::span<const Migration> migrations);
 
 // Brings the database up to the last of `migrations`. FailedPrecondition when
 // it is at a newer version than the last one known (a newer binary wrote it);

@@ -61,4 +61,10 @@ Result<std::unique_ptr<Store>> open_pg_store(const PgOptions& options, Logger& l
   return std::unique_ptr<Store>(std::move(*store));
 }
 
+Result<SchemaStatus> read_pg_schema_status(const std::string& conninfo) {
+  auto db = pg::Connection::open(conninfo);
+  if (!db) return db.status();
+  return pg::read_schema_status(**db, pg::embedded_migrations());
+}
+
 }  // namespace promptjang

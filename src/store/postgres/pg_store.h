@@ -21,6 +21,7 @@
 
 #include "core/log.h"
 #include "core/status.h"
+#include "store/schema_status.h"
 #include "store/store.h"
 
 namespace promptjang {
@@ -125,5 +126,9 @@ class PgStore final : public Store {
 
 // The factory app/ uses; see PgStore::open.
 Result<std::unique_ptr<Store>> open_pg_store(const PgOptions& options, Logger& logger);
+
+// Where the database at `conninfo` stands against this binary's migrations,
+// changing nothing.
+Result<SchemaStatus> read_pg_schema_status(const std::string& conninfo);
 
 }  // namespace promptjang

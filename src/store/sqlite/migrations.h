@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "sqlite_db.h"
+#include "store/schema_status.h"
 
 namespace promptjang::sqlite {
 
@@ -30,6 +31,10 @@ std::span<const Migration> embedded_migrations();
 
 // The highest version recorded in `db`, or 0 for a database without migrations.
 Result<int> schema_version(Connection& db);
+
+// Where `db` stands against `migrations` (reads only; a database without the
+// migrations table is at version 0).
+Result<SchemaStatus> read_schema_status(Connection& db, std::span<const Migration> migrations);
 
 // Brings `db` up to the last of `migrations`. FailedPrecondition when the
 // database is at a newer version than the last one known (a newer binary wrote

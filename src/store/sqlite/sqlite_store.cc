@@ -3,6 +3,7 @@
 // live in sqlite_store_{accounts,endpoints,events,replay,usage}.cc.
 #include "sqlite_store.h"
 
+#include <filesystem>
 #include <utility>
 
 #include "migrations.h"
@@ -96,6 +97,20 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, L
   auto store = SqliteStore::open(options, logger);
   if (!store) return store.status();
   return std::unique_ptr<Store>(std::move(*store));
+}
+
+Result<SchemaStatus> read_sqlite_schema_status(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    SchemaStatus fresh;
+    auto m = sqlite::embedded_migrations();
+    fresh.known = m.empty() ? 0 : m.back().version;
+    for (const auto& migration : m) fresh.pending.emplace_back(migration.name);
+    return fresh;
+  }
+  auto db = Connection::open(path, sqlite::OpenOptions{.read_only = true});
+  if (!db) return db.status();
+  return sqlite::read_schema_status(**db, sqlite::embedded_migrations());
 }
 
 }  // namespace promptjang

@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "core/status.h"
+#include "store/schema_status.h"
 #include "store/store.h"
 
 namespace promptjang {
@@ -120,5 +121,9 @@ class SqliteStore final : public Store {
 
 // The factory app/ and the CLI use; see SqliteStore::open.
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, Logger& logger);
+
+// Where the database at `path` stands against this binary's migrations,
+// changing nothing (a missing file is a new database: version 0).
+Result<SchemaStatus> read_sqlite_schema_status(const std::string& path);
 
 }  // namespace promptjang
