@@ -6,7 +6,8 @@
      through every retry to EXPIRED, and the summary names its verdict;
   2. a soak interrupted with SIGINT once it is sampling: it exits 130 and the
      server and receiver it started are gone (it ends what it starts).
-Both runs' processes are checked by the PIDs they wrote to pids.json.
+The two run side by side; each one's processes are checked by the PIDs it
+wrote to pids.json.
 Usage: smoke_test.py PROMPTJANG"""
 
 import csv
@@ -45,12 +46,34 @@ def assert_ended(out):
         assert not alive(pid), f"the {name} (pid {pid}) outlived the soak"
 
 
-def full_run(binary, d):
+def start_full_run(binary, d):
     out = os.path.join(d, "full")
-    p = subprocess.run([sys.executable, SOAK, "--binary", binary, "--minutes", "0.75",
-                        "--interval", "1.5", "--coarse", "--out", out],
-                       capture_output=True, text=True, timeout=80)
-    assert p.returncode == 0, f"exit {p.returncode}\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
+    log = open(os.path.join(d, "full.log"), "w+")
+    p = subprocess.Popen([sys.executable, SOAK, "--binary", binary, "--minutes", "0.75",
+                          "--interval", "1.5", "--coarse", "--out", out],
+                         stdout=log, stderr=subprocess.STDOUT)
+    return p, out, log
+
+
+def end(p):
+    """Stops a soak still running as a user would (SIGTERM: it ends its own
+    children), then for good."""
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def check_full_run(p, out, log):
+    try:
+        code = p.wait(timeout=80)
+    finally:
+        end(p)
+    log.seek(0)
+    assert code == 0, f"exit {code}\n{log.read()[-4000:]}"
     with open(os.path.join(out, "samples.csv")) as f:
         rows = list(csv.DictReader(f))
     assert len(rows) >= 28, len(rows)
@@ -75,24 +98,25 @@ def interrupted_run(binary, d):
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         csv_path = os.path.join(out, "samples.csv")
-        end = time.monotonic() + 30
+        deadline = time.monotonic() + 30
         while lines(csv_path) < 2:  # the header and one sample
-            assert time.monotonic() < end and p.poll() is None, "the soak never sampled"
+            assert time.monotonic() < deadline and p.poll() is None, "the soak never sampled"
             time.sleep(0.2)
         p.send_signal(signal.SIGINT)
         assert p.wait(timeout=30) == 130, p.returncode
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        end(p)
     assert_ended(out)
 
 
 def main():
     binary = sys.argv[1]
     with tempfile.TemporaryDirectory(prefix="pj-soak-smoke-") as d:
-        interrupted_run(binary, d)
-        last = full_run(binary, d)
+        full = start_full_run(binary, d)  # the two run side by side, to save time
+        try:
+            interrupted_run(binary, d)
+        finally:
+            last = check_full_run(*full)
     print(f"soak smoke: ok ({last['acked']} events acked, {last['attempts']} attempts, "
           f"{last['expired']} expired)")
 
