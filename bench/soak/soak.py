@@ -129,8 +129,10 @@ class Run:
     def sample(self, t, load):
         lat, totals = load.take_interval()
         row = {"t_s": round(t, 1)}
+        start = time.monotonic()
         row.update(probe.server_sample(self.server.pid, self.server.port, self.receiver_port,
                                        self.db))
+        row["probe_ms"] = round((time.monotonic() - start) * 1000, 1)  # the sampler's own cost
         row.update(totals)
         row.update({"p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
                     "interval_requests": len(lat), "load1": round(os.getloadavg()[0], 2)})
