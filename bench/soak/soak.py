@@ -77,7 +77,8 @@ def machine():
     model = ""
     try:
         with open("/proc/cpuinfo") as f:
-            model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "")
+            model = next((ln.split(":", 1)[1].strip() for ln in f
+                          if ln.startswith("model name")), "")
     except OSError:
         pass
     return f"{os.cpu_count()} CPUs ({model}), Linux {platform.release()}"
@@ -105,9 +106,9 @@ class Run:
     def setup(self):
         a = self.a
         self.receiver_port = bl.free_port()
+        err = open(os.path.join(self.workdir, "receiver.err"), "w")
         self.receiver = bl.spawn([sys.executable, RECEIVER, "--port", str(self.receiver_port),
-                  "--hang", str(a.hang)],
-                 stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.workdir, "receiver.err"), "w"))
+                                  "--hang", str(a.hang)], stdout=subprocess.DEVNULL, stderr=err)
         bl.wait_http(f"http://127.0.0.1:{self.receiver_port}/stats", 15)
         self.serve_args = ["--retry-schedule", a.retry_schedule,
                            "--delivery-timeout", str(a.delivery_timeout),
@@ -193,7 +194,8 @@ class Run:
             f.write(md)
         with open(os.path.join(self.out, "summary.json"), "w") as f:
             json.dump({"verdict": text, "checks": checks, "last": self.samples[-1],
-                       "pids": {"server": self.server.pid, "receiver": self.receiver.pid}}, f, indent=1)
+                       "pids": {"server": self.server.pid, "receiver": self.receiver.pid}},
+                      f, indent=1)
         print(md, flush=True)
         return ok
 

@@ -7,7 +7,8 @@ import csv
 COLUMNS = ("t_s", "rss_kib", "hwm_kib", "fds", "threads", "in_established", "in_other",
            "out_established", "out_other", "timewait_in", "timewait_out", "db_bytes",
            "wal_bytes", "cpu_s", "sent", "acked", "non_2xx", "errors", "late", "p50_ms",
-           "p99_ms", "interval_requests", "load1", "probe_ms", "queued", "retrying", "delivered", "failed",
+           "p99_ms", "interval_requests", "load1", "probe_ms", "queued", "retrying", "delivered",
+           "failed",
            "expired", "attempts", "receiver_200", "receiver_500", "receiver_hang", "states")
 
 

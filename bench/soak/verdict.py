@@ -102,7 +102,8 @@ def judge(samples, duration_s, rate, coarse=False):
     wal_b = max((r["wal_bytes"] for r in b), default=0)
     k = 4 if coarse else 1
     wal_allow = 8 * k * 1024 * 1024
-    checks.append({"metric": "wal_bytes", "rule": f"max(B) - max(A) <= {8 * k} MiB", "a": wal_a, "b": wal_b, "step": wal_b - wal_a,
+    checks.append({"metric": "wal_bytes", "rule": f"max(B) - max(A) <= {8 * k} MiB",
+                   "a": wal_a, "b": wal_b, "step": wal_b - wal_a,
                    "slope_rise": None, "allowance": wal_allow,
                    "ok": bool(a) and bool(b) and wal_b - wal_a <= wal_allow})
     return checks
