@@ -132,7 +132,7 @@ class Run:
         row = {"t_s": round(t, 1)}
         start = time.monotonic()
         row.update(probe.server_sample(self.server.pid, self.server.port, self.receiver_port,
-                                       self.db))
+                                       self.db, self.server.account))
         row["probe_ms"] = round((time.monotonic() - start) * 1000, 1)  # the sampler's own cost
         row.update(totals)
         row.update({"p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
@@ -206,7 +206,11 @@ def main(argv):
     os.makedirs(out, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="pj-soak-")
     # SIGTERM ends the run like Ctrl-C: through the finally below.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    def on_sigterm(*_):
+        bl.log(f"terminated; the samples so far are in {out}/samples.csv")
+        sys.exit(143)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     run = Run(a, workdir, out)
     try:
         run.setup()
