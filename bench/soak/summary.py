@@ -77,6 +77,20 @@ def checks_table(checks):
     return "\n".join(lines)
 
 
+def rss_slope_lines(samples, checks):
+    """The RSS's fitted rise over the judged window as a rate and per event."""
+    rss = next((c for c in checks if c["metric"] == "rss_kib"), None)
+    judged = [s for s in samples if s["t_s"] >= samples[-1]["t_s"] / 3] if samples else []
+    if not rss or len(judged) < 2:
+        return []
+    minutes = (judged[-1]["t_s"] - judged[0]["t_s"]) / 60
+    events = judged[-1]["acked"] - judged[0]["acked"]
+    per_event = rss["slope_rise"] * 1024 / events if events else 0
+    return [f"RSS's fitted line over the judged {minutes:.1f} min: {rss['slope_rise']:+.0f} KiB "
+            f"({rss['slope_rise'] / minutes:+.1f} KiB/min, {per_event:+.2f} bytes per acked "
+            f"event over {events} events).", ""]
+
+
 def _duration(s):
     return f"{s / 60:g} min" if s >= 60 else f"{s:g} s"
 
@@ -92,6 +106,7 @@ def markdown(setup, samples, checks, verdict, every_s):
         sample_table(samples, every_s), "",
         "## Flatness after warm-up (medians, except the WAL's maxima)", "",
         checks_table(checks), "",
+        *rss_slope_lines(samples, checks),
     ]
     if last:
         out += ["## At the end", "",
