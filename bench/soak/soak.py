@@ -102,6 +102,7 @@ class Run:
         self.db = os.path.join(workdir, "pj.db")
         self.samples = []
         self.duration = a.minutes * 60
+        self.commit = git_commit()  # the scripts' code as it starts, not as it ends
 
     def setup(self):
         a = self.a
@@ -170,7 +171,7 @@ class Run:
         a = self.a
         return {
             "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "commit": git_commit(),
+            "commit": self.commit,
             "machine": machine(),
             "load": f"{a.rate:g} events/s for {a.minutes:g} min over {a.connections} "
                     f"keep-alive connections, 300-byte JSON events round-robin over "
