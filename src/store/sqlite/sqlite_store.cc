@@ -67,6 +67,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   std::unique_ptr<SqliteStore> store(
       new SqliteStore(std::move(*readers), std::move(writer), logger));
   store->secrets_ = options.secrets;
+  store->path_ = options.path;
   return store;
 }
 

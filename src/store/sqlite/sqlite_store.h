@@ -122,6 +122,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<sqlite::ReaderPool> readers_;
   std::unique_ptr<sqlite::WriteQueue> writer_;
   std::shared_ptr<const SecretBox> secrets_;  // null: secrets stored as they are
+  std::string path_;
   Logger& logger_;
 };
 

@@ -127,7 +127,11 @@ Result<SecretsCheck> SqliteStore::check_endpoint_secrets(bool seal) {
   if (!rewrites) return rewrites.status();
   if (rewrites->empty()) return check;
   // One transaction; a row changed meanwhile (a rotation) is left as it is now.
+  // secure_delete zeroes the space the plaintext leaves in the page (the
+  // sealed value is longer, so the row moves); the checkpoint below drops the
+  // WAL frames that still hold the old pages.
   Status written = writer_->run_sync([&](Connection& db) -> Status {
+    PJ_RETURN_IF_ERROR(db.exec("PRAGMA secure_delete = ON"));
     for (const secrets::Rewrite& r : *rewrites) {
       PJ_RETURN_IF_ERROR(sqlite::with_context(
           sqlite::execute(db,
@@ -141,6 +145,19 @@ Result<SecretsCheck> SqliteStore::check_endpoint_secrets(bool seal) {
     return Status::ok();
   });
   if (!written) return written;
+  PJ_RETURN_IF_ERROR(writer_->run_sync(
+      [](Connection& db) -> Status { return db.exec("PRAGMA secure_delete = OFF"); }));
+  // Copies the sealed pages into the database file and truncates the WAL, so
+  // no file keeps the plaintext. Outside the writer's transaction, on a
+  // connection of its own; another process reading at this moment makes it
+  // give up after the busy timeout (the plaintext then stays in the WAL until
+  // a later checkpoint overwrites it), which is only logged.
+  auto checkpoint = Connection::open(path_, sqlite::OpenOptions{});
+  Status truncated =
+      checkpoint ? (*checkpoint)->exec("PRAGMA wal_checkpoint(TRUNCATE)") : checkpoint.status();
+  if (!truncated)
+    logger_.warn("sqlite: the WAL could not be truncated after sealing secrets: {}",
+                 truncated.to_string());
   return check;
 }
 
