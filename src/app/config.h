@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/master_key.h"
 #include "core/status.h"
 
 namespace promptjang {
@@ -40,6 +41,7 @@ struct Config {
   double rate_limit = 0;                   // requests per second per API key; 0 = off
   double rate_limit_burst = 0;             // bucket size; 0 = one second's worth
   bool retention = true;                   // run the retention sweeper
+  MasterKeySettings master_key{};          // seals endpoint secrets at rest; none: plaintext
 };
 
 struct HostPort {

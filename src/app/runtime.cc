@@ -18,14 +18,40 @@ Result<SchemaStatus> read_schema_status(const std::string& database_url) {
   return read_sqlite_schema_status(db->target);
 }
 
-Result<std::unique_ptr<Runtime>> Runtime::open(const std::string& database_url, Logger& logger) {
+namespace {
+
+Status check_secrets(Store& store, const SecretsAtRest& secrets, Logger& logger) {
+  auto check = store.check_endpoint_secrets(secrets.seal);
+  if (!check) return check.status();
+  if (check->sealed_now > 0)
+    logger.info("endpoint secrets: sealed {} stored in plaintext with the master key",
+                check->sealed_now);
+  if (check->resealed > 0)
+    logger.info(
+        "endpoint secrets: sealed {} again with the new master key (they were sealed "
+        "with the previous one)",
+        check->resealed);
+  if (secrets.master_key)
+    logger.info("endpoint secrets: sealed at rest with the master key ({} of {} stored sealed)",
+                check->sealed, check->values);
+  else
+    logger.info("endpoint secrets: stored in plaintext (no master key configured)");
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Runtime>> Runtime::open(const std::string& database_url, Logger& logger,
+                                               const SecretsAtRest& secrets) {
   auto db = parse_database_url(database_url);
   if (!db) return db.status();
   if (db->kind == DatabaseUrl::Kind::kPostgres) {
     PgOptions options;
     options.conninfo = db->target;
+    options.secrets = secrets.master_key;
     auto store = open_pg_store(options, logger);
     if (!store) return store.status();
+    PJ_RETURN_IF_ERROR(check_secrets(**store, secrets, logger));
     std::unique_ptr<Runtime> rt(new Runtime());
     rt->store_ = std::move(*store);
     rt->signal_ = std::make_unique<pg::Notifier>(options.conninfo, logger);
@@ -41,8 +67,10 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const std::string& database_url, 
   std::unique_ptr<Runtime> rt(new Runtime());
   SqliteOptions options;
   options.path = db->target;
+  options.secrets = secrets.master_key;
   auto store = open_sqlite_store(options, logger);
   if (!store) return store.status();
+  PJ_RETURN_IF_ERROR(check_secrets(**store, secrets, logger));
   rt->store_ = std::move(*store);
   return rt;
 }

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "crypto/secret_box.h"
 #include "crypto/secure_random.h"
 #include "model/plan.h"
 #include "service/deps.h"
@@ -24,13 +25,26 @@ namespace promptjang {
 // schema migrations, changing nothing (`promptjang migrate --check`).
 Result<SchemaStatus> read_schema_status(const std::string& database_url);
 
+// Endpoint secrets at rest (store/endpoint_secrets.h), for Runtime::open.
+struct SecretsAtRest {
+  std::shared_ptr<const SecretBox> master_key{};  // null: secrets are stored as they are
+  // Seal the secrets stored in plaintext, and those sealed with a previous
+  // master key again with the current one, at open (`serve` does; the admin
+  // commands only check, so they never change what a running server reads).
+  bool seal = false;
+};
+
 class Runtime {
  public:
   // Opens the store named by `database_url` (creating a SQLite file and its
-  // directory when missing) and applies the pending schema migrations.
-  // Unavailable when it cannot be opened; FailedPrecondition when a newer
-  // binary's migrations are there already (the version check at start-up).
-  static Result<std::unique_ptr<Runtime>> open(const std::string& database_url, Logger& logger);
+  // directory when missing), applies the pending schema migrations, then
+  // checks the endpoint secrets stored in it against `secrets`
+  // (Store::check_endpoint_secrets). Unavailable when it cannot be opened;
+  // FailedPrecondition when a newer binary's migrations are there already (the
+  // version check at start-up), or, naming the master key's settings, when
+  // sealed secrets meet no key or another key.
+  static Result<std::unique_ptr<Runtime>> open(const std::string& database_url, Logger& logger,
+                                               const SecretsAtRest& secrets = {});
   // Over a store built elsewhere (tests wrap a real store to inject faults).
   static std::unique_ptr<Runtime> with_store(std::unique_ptr<Store> store);
 

@@ -1,12 +1,13 @@
-// account create, api-key create, user create: administrative commands that work
-// on the same database as a running server (SQLite's WAL and busy timeout let a
-// second process write).
+// account create, api-key create, user create, ...: administrative commands that
+// work on the same database as a running server (SQLite's WAL and busy timeout
+// let a second process write); and master-key generate.
 #include <boost/json.hpp>
 #include <iostream>
 
 #include "app/runtime.h"
 #include "cli/commands.h"
 #include "core/log.h"
+#include "crypto/secret_box.h"
 #include "service/accounts.h"
 #include "usage/billing.h"
 
@@ -20,17 +21,19 @@ int fail(const Status& s) {
 
 // Runs `body` with an open Runtime, or reports why it could not be opened.
 template <typename F>
-int with_runtime(const std::string& database, F body) {
+int with_runtime(const Database& database, F body) {
+  auto key = load_master_key(database.master_key);
+  if (!key) return fail(key.status());
   auto logger = make_stderr_logger("promptjang", "warn");
-  auto rt = Runtime::open(database, *logger);
+  auto rt = Runtime::open(database.url, *logger, SecretsAtRest{*key, false});
   if (!rt) return fail(rt.status());
   return body(**rt);
 }
 
 }  // namespace
 
-int run_account_create(const std::string& database, const std::string& name,
-                       const std::string& plan, OutputOptions out) {
+int run_account_create(const Database& database, const std::string& name, const std::string& plan,
+                       OutputOptions out) {
   return with_runtime(database, [&](Runtime& rt) {
     auto a = create_account(rt.deps(), name, plan);
     if (!a) return fail(a.status());
@@ -44,7 +47,7 @@ int run_account_create(const std::string& database, const std::string& name,
   });
 }
 
-int run_api_key_create(const std::string& database, const std::string& account_id,
+int run_api_key_create(const Database& database, const std::string& account_id,
                        const std::string& name, OutputOptions out) {
   return with_runtime(database, [&](Runtime& rt) {
     auto k = create_api_key(rt.deps(), account_id, name);
@@ -63,7 +66,7 @@ int run_api_key_create(const std::string& database, const std::string& account_i
   });
 }
 
-int run_user_create(const std::string& database, const std::string& account_id,
+int run_user_create(const Database& database, const std::string& account_id,
                     const std::string& email, const std::optional<std::string>& password,
                     OutputOptions out) {
   return with_runtime(database, [&](Runtime& rt) {
@@ -81,7 +84,7 @@ int run_user_create(const std::string& database, const std::string& account_id,
   });
 }
 
-int run_account_set_plan(const std::string& database, const std::string& account_id,
+int run_account_set_plan(const Database& database, const std::string& account_id,
                          const std::string& plan, OutputOptions out) {
   return with_runtime(database, [&](Runtime& rt) {
     if (!find_plan(rt.plans(), plan))
@@ -97,7 +100,7 @@ int run_account_set_plan(const std::string& database, const std::string& account
   });
 }
 
-int run_usage(const std::string& database, const std::string& account_id, const std::string& month,
+int run_usage(const Database& database, const std::string& account_id, const std::string& month,
               OutputOptions out) {
   return with_runtime(database, [&](Runtime& rt) {
     std::string m = month.empty() ? month_of(rt.clock().now()) : month;
@@ -123,6 +126,11 @@ int run_usage(const std::string& database, const std::string& account_id, const 
     }
     return 0;
   });
+}
+
+int run_master_key_generate() {
+  std::cout << generate_master_key() << "\n";
+  return 0;
 }
 
 }  // namespace promptjang

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/config.h"
+#include "app/master_key.h"
 
 namespace promptjang {
 
@@ -15,16 +16,24 @@ struct OutputOptions {
 };
 
 int run_serve(const Config& config);
-int run_account_create(const std::string& database, const std::string& name,
-                       const std::string& plan, OutputOptions out);
-int run_account_set_plan(const std::string& database, const std::string& account_id,
+// The admin commands open the database as `serve` does, with the same master
+// key settings: they refuse a database whose sealed secrets the key does not
+// open, and never seal anything themselves (see SecretsAtRest).
+struct Database {
+  std::string url{};
+  MasterKeySettings master_key{};
+};
+
+int run_account_create(const Database& database, const std::string& name, const std::string& plan,
+                       OutputOptions out);
+int run_account_set_plan(const Database& database, const std::string& account_id,
                          const std::string& plan, OutputOptions out);
 // `month` empty: this month (UTC).
-int run_usage(const std::string& database, const std::string& account_id, const std::string& month,
+int run_usage(const Database& database, const std::string& account_id, const std::string& month,
               OutputOptions out);
-int run_api_key_create(const std::string& database, const std::string& account_id,
+int run_api_key_create(const Database& database, const std::string& account_id,
                        const std::string& name, OutputOptions out);
-int run_user_create(const std::string& database, const std::string& account_id,
+int run_user_create(const Database& database, const std::string& account_id,
                     const std::string& email, const std::optional<std::string>& password,
                     OutputOptions out);
 // A consistent copy of the SQLite database at `to` (a new file), while the
@@ -35,7 +44,9 @@ int run_restore(const std::string& database, const std::string& from, OutputOpti
 // Applies the pending schema migrations (`check_only`: applies nothing, exits 3
 // when some are pending, 0 when none). Exit 1 for a database a newer binary
 // migrated.
-int run_migrate(const std::string& database, bool check_only, OutputOptions out);
+// The master key settings are those of the other admin commands (the open
+// checks the stored secrets against them).
+int run_migrate(const Database& database, bool check_only, OutputOptions out);
 
 // `promptjang listen` flags as typed; run_listen validates them, so a bad value
 // gets a clear message and exit code 2 like every other usage error.
@@ -46,5 +57,8 @@ struct ListenFlags {
   std::string status = "200";  // the answer to every request, 100-599
 };
 int run_listen(const ListenFlags& flags);
+
+// `promptjang master-key generate`: prints a new master key (base64 of 32 random bytes).
+int run_master_key_generate();
 
 }  // namespace promptjang

@@ -2,6 +2,7 @@
 // variables and a TOML config file with CLI11 (flags win over the environment,
 // which wins over the file), then runs one subcommand.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -17,6 +18,24 @@ CLI::Option* database_option(CLI::App* cmd, std::string& db) {
   return cmd->add_option("--database", db, "sqlite:PATH or postgres://...")
       ->envname("PROMPTJANG_DATABASE")
       ->capture_default_str();
+}
+
+// The keys themselves are read from the environment only (see app/master_key.h).
+void master_key_options(CLI::App* cmd, promptjang::MasterKeySettings& settings) {
+  cmd->add_option("--master-key-file", settings.file,
+                  "File holding the master key that seals endpoint secrets at rest (base64 of "
+                  "32 bytes); or set PROMPTJANG_MASTER_KEY to the key itself")
+      ->envname("PROMPTJANG_MASTER_KEY_FILE");
+  cmd->add_option("--previous-master-key-file", settings.previous_file,
+                  "While rotating the master key: file holding the key it replaces (or set "
+                  "PROMPTJANG_PREVIOUS_MASTER_KEY)")
+      ->envname("PROMPTJANG_PREVIOUS_MASTER_KEY_FILE");
+}
+
+void master_keys_from_environment(promptjang::MasterKeySettings& settings) {
+  if (const char* key = std::getenv("PROMPTJANG_MASTER_KEY")) settings.value = key;
+  if (const char* key = std::getenv("PROMPTJANG_PREVIOUS_MASTER_KEY"))
+    settings.previous_value = key;
 }
 
 }  // namespace
@@ -35,6 +54,7 @@ int main(int argc, char** argv) {
       ->envname("PROMPTJANG_LISTEN")
       ->capture_default_str();
   database_option(serve, config.database);
+  master_key_options(serve, config.master_key);
   serve->add_option("--retry-schedule", config.retry_schedule, "Retry delays in seconds")
       ->envname("PROMPTJANG_RETRY_SCHEDULE")
       ->capture_default_str();
@@ -106,7 +126,7 @@ int main(int argc, char** argv) {
                  "Do not create an account, user and key on first start")
       ->envname("PROMPTJANG_NO_BOOTSTRAP");
 
-  std::string database = kDefaultDatabase;
+  promptjang::Database database{kDefaultDatabase, {}};
   bool json = false;
   std::string name, plan = "starter", account_id, email;
   std::optional<std::string> password;
@@ -115,26 +135,30 @@ int main(int argc, char** argv) {
   CLI::App* account_create = account->add_subcommand("create", "Create an account");
   account_create->add_option("--name", name, "Account name")->required();
   account_create->add_option("--plan", plan, "starter or pro")->capture_default_str();
-  database_option(account_create, database);
+  database_option(account_create, database.url);
+  master_key_options(account_create, database.master_key);
   account_create->add_flag("--json", json, "Print one JSON object");
   CLI::App* account_plan = account->add_subcommand("set-plan", "Change an account's plan");
   account_plan->add_option("--account", account_id, "Account id (acct_...)")->required();
   account_plan->add_option("--plan", plan, "starter or pro")->required();
-  database_option(account_plan, database);
+  database_option(account_plan, database.url);
+  master_key_options(account_plan, database.master_key);
   account_plan->add_flag("--json", json, "Print one JSON object");
 
   std::string month;
   CLI::App* usage = app.add_subcommand("usage", "An account's usage and cost for a month");
   usage->add_option("--account", account_id, "Account id (acct_...)")->required();
   usage->add_option("--month", month, "YYYY-MM (default: this month, UTC)");
-  database_option(usage, database);
+  database_option(usage, database.url);
+  master_key_options(usage, database.master_key);
   usage->add_flag("--json", json, "Print one JSON object");
 
   CLI::App* key = app.add_subcommand("api-key", "Manage API keys")->require_subcommand(1);
   CLI::App* key_create = key->add_subcommand("create", "Create an API key (shown once)");
   key_create->add_option("--account", account_id, "Account id (acct_...)")->required();
   key_create->add_option("--name", name, "Key name");
-  database_option(key_create, database);
+  database_option(key_create, database.url);
+  master_key_options(key_create, database.master_key);
   key_create->add_flag("--json", json, "Print one JSON object");
 
   CLI::App* user = app.add_subcommand("user", "Manage dashboard users")->require_subcommand(1);
@@ -142,7 +166,8 @@ int main(int argc, char** argv) {
   user_create->add_option("--account", account_id, "Account id (acct_...)")->required();
   user_create->add_option("--email", email, "Login email")->required();
   user_create->add_option("--password", password, "Password (generated when absent)");
-  database_option(user_create, database);
+  database_option(user_create, database.url);
+  master_key_options(user_create, database.master_key);
   user_create->add_flag("--json", json, "Print one JSON object");
 
   bool check_only = false;
@@ -150,19 +175,20 @@ int main(int argc, char** argv) {
       app.add_subcommand("migrate", "Apply the pending schema migrations (serve does it too)");
   migrate->add_flag("--check", check_only,
                     "Apply nothing; exit 3 if migrations are pending, 0 if none");
-  database_option(migrate, database);
+  database_option(migrate, database.url);
+  master_key_options(migrate, database.master_key);
   migrate->add_flag("--json", json, "Print one JSON object");
 
   std::string backup_file;
   CLI::App* backup = app.add_subcommand(
       "backup", "Copy the SQLite database to a new file, consistently, while the server runs");
   backup->add_option("--to", backup_file, "The backup file to write (must not exist)")->required();
-  database_option(backup, database);
+  database_option(backup, database.url);
   backup->add_flag("--json", json, "Print one JSON object");
   CLI::App* restore = app.add_subcommand(
       "restore", "Make a new SQLite database (--database, must not exist) from a backup");
   restore->add_option("--from", backup_file, "The backup file")->required();
-  database_option(restore, database);
+  database_option(restore, database.url);
   restore->add_flag("--json", json, "Print one JSON object");
 
   promptjang::ListenFlags listen_flags;
@@ -185,6 +211,12 @@ int main(int argc, char** argv) {
       ->envname("PROMPTJANG_LISTEN_HOST")
       ->capture_default_str();
 
+  CLI::App* master_key =
+      app.add_subcommand("master-key", "The master key that seals endpoint secrets at rest")
+          ->require_subcommand(1);
+  CLI::App* master_key_generate =
+      master_key->add_subcommand("generate", "Print a new master key (base64 of 32 random bytes)");
+
   if (argc > 1 && std::string(argv[1]) == "serve") {
     if (auto path = promptjang::find_config_path(argc, argv)) {
       promptjang::Status s = promptjang::apply_config_file(*serve, *path);
@@ -200,6 +232,8 @@ int main(int argc, char** argv) {
     return app.exit(e);  // prints the message; 0 for --help, non-zero for errors
   }
 
+  master_keys_from_environment(config.master_key);
+  master_keys_from_environment(database.master_key);
   promptjang::OutputOptions out{json};
   if (*serve) {
     config.bootstrap = !no_bootstrap;
@@ -208,13 +242,14 @@ int main(int argc, char** argv) {
     return promptjang::run_serve(config);
   }
   if (*listen) return promptjang::run_listen(listen_flags);
+  if (*master_key_generate) return promptjang::run_master_key_generate();
   if (*account_create) return promptjang::run_account_create(database, name, plan, out);
   if (*account_plan) return promptjang::run_account_set_plan(database, account_id, plan, out);
   if (*usage) return promptjang::run_usage(database, account_id, month, out);
   if (*key_create) return promptjang::run_api_key_create(database, account_id, name, out);
   if (*migrate) return promptjang::run_migrate(database, check_only, out);
-  if (*backup) return promptjang::run_backup(database, backup_file, out);
-  if (*restore) return promptjang::run_restore(database, backup_file, out);
+  if (*backup) return promptjang::run_backup(database.url, backup_file, out);
+  if (*restore) return promptjang::run_restore(database.url, backup_file, out);
   if (*user_create) return promptjang::run_user_create(database, account_id, email, password, out);
   return 2;
 }

@@ -28,8 +28,8 @@ std::string too_new_message(const SchemaStatus& s) {
 
 }  // namespace
 
-int run_migrate(const std::string& database, bool check_only, OutputOptions out) {
-  auto before = read_schema_status(database);
+int run_migrate(const Database& database, bool check_only, OutputOptions out) {
+  auto before = read_schema_status(database.url);
   if (!before) {
     std::cerr << "error: " << before.status().message() << "\n";
     return 1;
@@ -50,8 +50,14 @@ int run_migrate(const std::string& database, bool check_only, OutputOptions out)
     }
     return before->pending.empty() ? 0 : 3;
   }
+  auto key = load_master_key(database.master_key);
+  if (!key) {
+    std::cerr << "error: " << key.status().message() << "\n";
+    return 2;
+  }
   auto logger = make_stderr_logger("promptjang", "warn");
-  auto rt = Runtime::open(database, *logger);  // applies what is pending
+  // Applies what is pending; checks the stored secrets without sealing any.
+  auto rt = Runtime::open(database.url, *logger, SecretsAtRest{*key, false});
   if (!rt) {
     std::cerr << "error: " << rt.status().message() << "\n";
     return 1;

@@ -34,10 +34,15 @@ int run_serve(const Config& config) {
     std::cerr << "error: " << valid.message() << "\n";
     return 2;
   }
+  auto master_key = load_master_key(config.master_key);
+  if (!master_key) {
+    std::cerr << "error: " << master_key.status().message() << "\n";
+    return 2;
+  }
   StopSignals signals;  // before any thread starts
 
   auto logger = make_stderr_logger("promptjang", config.log_level);
-  auto rt = Runtime::open(config.database, *logger);
+  auto rt = Runtime::open(config.database, *logger, SecretsAtRest{*master_key, true});
   if (!rt) {
     std::cerr << "error: " << rt.status().message() << "\n";
     return 1;

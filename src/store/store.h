@@ -73,6 +73,14 @@ struct ClaimRequest {
 
 using StoreCallback = std::function<void(Status)>;
 
+// What Store::check_endpoint_secrets found.
+struct SecretsCheck {
+  int64_t values = 0;      // secrets and previous secrets looked at
+  int64_t sealed = 0;      // of them, stored sealed after the check
+  int64_t sealed_now = 0;  // of them, plaintext ones sealed by this check
+  int64_t resealed = 0;    // of them, moved from a previous master key to the current one
+};
+
 // How long an Idempotency-Key holds for one endpoint (SPEC §4).
 inline constexpr auto kIdempotencyWindow = std::chrono::hours(24);
 
@@ -217,6 +225,15 @@ class Store {
   // Deletes up to `limit` buckets (of every account) starting before `cutoff`,
   // oldest first; how many. One short write transaction per call.
   virtual Result<int64_t> delete_delivery_stats_before(TimePoint cutoff, int limit) = 0;
+
+  // --- endpoint secrets at rest (store/endpoint_secrets.h) ---
+  // Reads every stored endpoint secret, previous ones and deleted endpoints'
+  // included, and checks that each sealed one opens with the store's master
+  // key; with `seal` and a key, seals the plaintext ones and those sealed
+  // with a previous master key again with the current one, in one write.
+  // FailedPrecondition naming the setting when a sealed secret meets no key
+  // or another key. Meant for start-up: it reads every endpoint.
+  virtual Result<SecretsCheck> check_endpoint_secrets(bool seal) = 0;
 
   // --- operations ---
   virtual Status ping() = 0;  // the store answers (readiness)

@@ -220,6 +220,90 @@ TEST_F(SessionTest, CookieAuthenticatesTheJsonApiAndStateChangesNeedTheCsrfToken
   EXPECT_EQ(send("POST", "/api/v1/e/" + ep, {b.cookie(), b.csrf_header()}, "{}").status, 202);
 }
 
+// Every route that changes state, with a cookie and no token, a wrong one, or
+// another session's, is 403 and changes nothing. The list is the API's every
+// non-GET route (src/api/*_routes.cc); unknown paths are refused too.
+TEST_F(SessionTest, EveryStateChangingRouteRefusesAMissingOrWrongCsrfToken) {
+  const std::string ep = node_.make_endpoint(tenant_);
+  auto ingested =
+      http_.request("POST", node_.url("/api/v1/e/" + ep), {tenant_.auth(), kJson}, "{}");
+  ASSERT_EQ(ingested.status, 202) << ingested.body;
+  const std::string event = str(parse(ingested.body), "id");
+  auto key = http_.request("POST", node_.url("/api/v1/api-keys"), {tenant_.auth(), kJson}, "{}");
+  ASSERT_EQ(key.status, 201);
+  const std::string key_id = str(parse(key.body), "id");
+  const std::string secret_before =
+      str(parse(get("/api/v1/endpoints/" + ep + "/secret", {tenant_.auth()}).body), "secret");
+
+  Browser b = sign_in();
+  Browser other = sign_in();
+  struct Route {
+    std::string method, path, body;
+  };
+  const std::vector<Route> routes{
+      {"POST", "/api/v1/endpoints", R"({"url":"https://example.com/csrf"})"},
+      {"PATCH", "/api/v1/endpoints/" + ep, R"({"enabled":false})"},
+      {"DELETE", "/api/v1/endpoints/" + ep, ""},
+      {"POST", "/api/v1/endpoints/" + ep + "/rotate-secret", ""},
+      {"POST", "/api/v1/endpoints/" + ep + "/test", ""},
+      {"POST", "/api/v1/endpoints/" + ep + "/replay", R"({"status":"EXPIRED"})"},
+      {"POST", "/api/v1/events/" + event + "/replay", R"({"force":true})"},
+      {"POST", "/api/v1/e/" + ep, R"({"event":"csrf"})"},
+      {"PATCH", "/api/v1/account", R"({"plan":"starter"})"},
+      {"POST", "/api/v1/api-keys", R"({"name":"csrf"})"},
+      {"DELETE", "/api/v1/api-keys/" + key_id, ""},
+      {"DELETE", "/api/v1/session", ""},
+      {"PUT", "/api/v1/endpoints/" + ep, R"({"url":"https://example.com/csrf"})"},
+      {"POST", "/api/v1/no-such-route", "{}"},
+  };
+  std::string wrong = b.csrf;
+  wrong[5] = wrong[5] == 'a' ? 'b' : 'a';
+  const std::vector<std::pair<std::string, std::vector<std::string>>> tokens{
+      {"no token", {}},
+      {"an empty token", {"X-CSRF-Token: "}},
+      {"a wrong token", {"X-CSRF-Token: " + wrong}},
+      {"another session's token", {other.csrf_header()}},
+      {"the session token itself", {"X-CSRF-Token: " + b.token}},
+  };
+  for (const auto& r : routes) {
+    for (const auto& [what, extra] : tokens) {
+      SCOPED_TRACE(r.method + " " + r.path + " with " + what);
+      std::vector<std::string> headers{b.cookie()};
+      headers.insert(headers.end(), extra.begin(), extra.end());
+      expect_error(send(r.method, r.path, headers, r.body), 403, "csrf_failed");
+    }
+  }
+  // Nothing changed: the endpoint is there, enabled, with its secret; no new
+  // endpoint, key or event; the key is not revoked; the account keeps its plan;
+  // both sessions still work.
+  auto got = get("/api/v1/endpoints/" + ep, {tenant_.auth()});
+  ASSERT_EQ(got.status, 200);
+  EXPECT_TRUE(parse(got.body).at("enabled").as_bool());
+  EXPECT_EQ(str(parse(get("/api/v1/endpoints/" + ep + "/secret", {tenant_.auth()}).body), "secret"),
+            secret_before);
+  EXPECT_EQ(parse(get("/api/v1/endpoints", {tenant_.auth()}).body).at("data").as_array().size(),
+            1u);
+  EXPECT_EQ(parse(get("/api/v1/events", {tenant_.auth()}).body).at("data").as_array().size(), 1u);
+  auto keys = parse(get("/api/v1/api-keys", {tenant_.auth()}).body).at("data").as_array();
+  EXPECT_EQ(keys.size(), 2u);
+  for (const auto& k : keys) EXPECT_TRUE(k.at("revoked_at").is_null()) << json::serialize(k);
+  EXPECT_EQ(str(parse(get("/api/v1/account", {tenant_.auth()}).body), "plan"), "pro");
+  EXPECT_EQ(get("/api/v1/session", {b.cookie()}).status, 200);
+  EXPECT_EQ(get("/api/v1/session", {other.cookie()}).status, 200);
+}
+
+// Login throttling per client address: 20 failures from one address, each for
+// another email, and the address is held up for every email, a right password too.
+TEST_F(SessionTest, ManyEmailsFromOneAddressAreThrottled) {
+  for (int i = 0; i < 20; ++i)
+    expect_error(login("guess" + std::to_string(i) + "@example.com", "x"), 401,
+                 "invalid_credentials");
+  expect_error(login("guess99@example.com", "x"), 429, "rate_limited");
+  auto right = login("alice@example.com", kPassword);
+  expect_error(right, 429, "rate_limited");
+  EXPECT_EQ(right.headers.count("set-cookie"), 0u);
+}
+
 TEST_F(SessionTest, KeyCreatedThroughTheSessionWorksAsBearer) {
   Browser b = sign_in();
   auto created =

@@ -23,6 +23,7 @@
 #include "store/postgres/pg_conn.h"
 #include "store/postgres/pg_migrations.h"
 #include "store/postgres/pg_store.h"
+#include "store/secrets_at_rest.h"
 #include "store/store_contract.h"
 #include "support/pg_test_url.h"
 
@@ -114,6 +115,41 @@ INSTANTIATE_TEST_SUITE_P(Postgres, StoreContractTest,
                                                           return sut;
                                                         }}),
                          StoreBackendName);
+
+// A fresh schema, for the secrets-at-rest tests.
+class PgSealingDatabase final : public SealingDatabase {
+ public:
+  std::unique_ptr<Store> open(std::shared_ptr<const SecretBox> key) override {
+    if (!schema_.ok()) return nullptr;
+    PgOptions options;
+    options.conninfo = schema_.conninfo();
+    options.secrets = std::move(key);
+    auto store = PgStore::open(options, *logger_);
+    EXPECT_TRUE(store) << store.status().to_string();
+    return store ? std::move(*store) : nullptr;
+  }
+  std::vector<std::string> raw_secrets() override {
+    std::vector<std::string> out;
+    auto rows = schema_.admin().query(
+        "SELECT secret, previous_secret FROM " + schema_.name() + ".endpoints", pg::Params());
+    EXPECT_TRUE(rows) << rows.status().to_string();
+    if (!rows) return out;
+    for (int i = 0; i < rows->size(); ++i) {
+      out.push_back(rows->row(i).text(0));
+      if (auto previous = rows->row(i).opt_text(1)) out.push_back(*previous);
+    }
+    return out;
+  }
+
+ private:
+  std::shared_ptr<Logger> logger_ = make_null_logger();
+  Schema schema_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Postgres, SecretsAtRestTest,
+                         ::testing::Values(SealingBackend{
+                             "postgres", [] { return std::make_unique<PgSealingDatabase>(); }}),
+                         SealingBackendName);
 
 // --- PostgreSQL only ---
 

@@ -1,7 +1,10 @@
 // The SQLite back end: the storage contract suite on a temp-file store, and
 // what only SQLite has (migrations, reopening, WAL, a second process).
+#include <fstream>
+#include <iterator>
 #include <thread>
 
+#include "store/secrets_at_rest.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite_test_util.h"
 #include "store/store_contract.h"
@@ -28,6 +31,52 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
                          ::testing::Values(StoreBackend{
                              "sqlite", [] { return std::make_unique<SqliteUnderTest>(); }}),
                          StoreBackendName);
+
+// One SQLite file in a temp dir, for the secrets-at-rest tests.
+class SqliteSealingDatabase final : public SealingDatabase {
+ public:
+  std::unique_ptr<Store> open(std::shared_ptr<const SecretBox> key) override {
+    SqliteOptions options;
+    options.path = path_;
+    options.secrets = std::move(key);
+    return open_or_fail(options, *logger_);
+  }
+  std::vector<std::string> raw_secrets() override {
+    std::vector<std::string> out;
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(
+        sqlite3_prepare_v2(db, "SELECT secret, previous_secret FROM endpoints", -1, &stmt, nullptr),
+        SQLITE_OK);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      for (int c = 0; c < 2; ++c)
+        if (const auto* t = sqlite3_column_text(stmt, c))
+          out.emplace_back(reinterpret_cast<const char*>(t));
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return out;
+  }
+  std::string file_bytes() override {
+    std::string out;
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::ifstream in(path_ + suffix, std::ios::binary);
+      out.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    return out;
+  }
+
+ private:
+  ScratchDir dir_;
+  std::string path_ = dir_.file("pj.db");
+  std::shared_ptr<Logger> logger_ = make_null_logger();
+};
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, SecretsAtRestTest,
+                         ::testing::Values(SealingBackend{
+                             "sqlite", [] { return std::make_unique<SqliteSealingDatabase>(); }}),
+                         SealingBackendName);
 
 class SqliteStoreTest : public ::testing::Test {
  protected:

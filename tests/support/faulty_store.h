@@ -109,6 +109,9 @@ class FaultyStore final : public Store {
                                         int l) override {
     return inner_->list_endpoints(a, c, l);
   }
+  Result<SecretsCheck> check_endpoint_secrets(bool seal) override {
+    return inner_->check_endpoint_secrets(seal);
+  }
   Status update_endpoint(const Endpoint& e) override {
     return down() ? fault() : inner_->update_endpoint(e);
   }

@@ -29,7 +29,9 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgOptions& options, Logger&
   auto writer = pg::make_writer(std::move(*writer_db), options.max_batch, logger);
   logger.info("postgres: connected (schema version {}, {} pooled connections)", *version,
               options.connections);
-  return std::unique_ptr<PgStore>(new PgStore(std::move(*pool), std::move(writer), logger));
+  std::unique_ptr<PgStore> store(new PgStore(std::move(*pool), std::move(writer), logger));
+  store->secrets_ = options.secrets;
+  return store;
 }
 
 PgStore::PgStore(std::unique_ptr<pg::Pool> pool, std::unique_ptr<pg::Writer> writer, Logger& logger)

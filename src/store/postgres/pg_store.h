@@ -21,6 +21,7 @@
 
 #include "core/log.h"
 #include "core/status.h"
+#include "crypto/secret_box.h"
 #include "store/schema_status.h"
 #include "store/store.h"
 
@@ -42,6 +43,9 @@ struct PgOptions {
   // one transaction (an account's statistics bucket) costs more with each
   // version: a 600-op batch of attempt records spent most of its time there.
   int max_batch = 128;
+  // The master key endpoint secrets are sealed with; none: stored as they are
+  // (store/endpoint_secrets.h).
+  std::shared_ptr<const SecretBox> secrets{};
 };
 
 class PgStore final : public Store {
@@ -109,6 +113,8 @@ class PgStore final : public Store {
                                                           TimePoint until) override;
   Result<int64_t> delete_delivery_stats_before(TimePoint cutoff, int limit) override;
 
+  Result<SecretsCheck> check_endpoint_secrets(bool seal) override;
+
   Status ping() override;
   void flush() override;
 
@@ -121,6 +127,7 @@ class PgStore final : public Store {
 
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<pg::Writer> writer_;
+  std::shared_ptr<const SecretBox> secrets_;  // null: secrets stored as they are
   Logger& logger_;
 };
 

@@ -8,13 +8,15 @@
 #include "pg_query.h"
 #include "pg_store.h"
 #include "pg_writer.h"
+#include "store/endpoint_secrets.h"
 #include "store/rows.h"
 
 namespace promptjang {
 
 using pg::Connection;
 
-Status PgStore::create_endpoint(const Endpoint& e) {
+Status PgStore::create_endpoint(const Endpoint& endpoint) {
+  const Endpoint e = secrets::for_storage(secrets_.get(), endpoint);
   return writer_->run_sync([&e](Connection& db) {
     return pg::with_context(
         pg::execute(db,
@@ -34,8 +36,10 @@ Result<Endpoint> PgStore::get_endpoint(std::string_view account_id, std::string_
       " FROM endpoints WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL";
   auto db = pool_->acquire();
   if (!db) return db.status();
-  return pg::query_one(**db, kSql, "endpoint " + std::string(endpoint_id), rows::read_endpoint,
-                       endpoint_id, account_id);
+  auto endpoint = pg::query_one(**db, kSql, "endpoint " + std::string(endpoint_id),
+                                rows::read_endpoint, endpoint_id, account_id);
+  if (endpoint) PJ_RETURN_IF_ERROR(secrets::open_stored(secrets_.get(), *endpoint));
+  return endpoint;
 }
 
 Result<Page<Endpoint>> PgStore::list_endpoints(std::string_view account_id,
@@ -62,6 +66,7 @@ Result<Page<Endpoint>> PgStore::list_endpoints(std::string_view account_id,
   if (!rows) return rows.status();
   Page<Endpoint> page;
   page.items = std::move(*rows);
+  for (Endpoint& e : page.items) PJ_RETURN_IF_ERROR(secrets::open_stored(secrets_.get(), e));
   if (page.items.size() > static_cast<size_t>(limit)) {
     page.items.pop_back();
     page.next_cursor = page.items.back().id;
@@ -69,7 +74,8 @@ Result<Page<Endpoint>> PgStore::list_endpoints(std::string_view account_id,
   return page;
 }
 
-Status PgStore::update_endpoint(const Endpoint& e) {
+Status PgStore::update_endpoint(const Endpoint& endpoint) {
+  const Endpoint e = secrets::for_storage(secrets_.get(), endpoint);
   return writer_->run_sync([&e](Connection& db) {
     return pg::execute_one(
         db,
@@ -102,6 +108,37 @@ Status PgStore::delete_endpoint(std::string_view account_id, std::string_view en
             .status(),
         "fail the pending events of endpoint " + std::string(endpoint_id));
   });
+}
+
+Result<SecretsCheck> PgStore::check_endpoint_secrets(bool seal) {
+  auto db = pool_->acquire();
+  if (!db) return db.status();
+  auto rows = pg::query_all(**db, "SELECT id, secret, previous_secret FROM endpoints ORDER BY id",
+                            [](const auto& r) {
+                              return secrets::StoredSecrets{r.text(0), r.text(1), r.opt_text(2)};
+                            });
+  if (!rows) return rows.status();
+  SecretsCheck check;
+  auto rewrites = secrets::check_all(secrets_.get(), *rows, seal, &check);
+  if (!rewrites) return rewrites.status();
+  if (rewrites->empty()) return check;
+  // One transaction; a row changed meanwhile (a rotation, another node sealing
+  // it at its own start) is left as it is now.
+  Status written = writer_->run_sync([&](Connection& c) -> Status {
+    for (const secrets::Rewrite& r : *rewrites) {
+      PJ_RETURN_IF_ERROR(pg::with_context(
+          pg::execute(c,
+                      "UPDATE endpoints SET secret = $1, previous_secret = $2"
+                      " WHERE id = $3 AND secret = $4 AND previous_secret IS NOT DISTINCT FROM $5",
+                      r.after.secret, r.after.previous_secret, r.before.id, r.before.secret,
+                      r.before.previous_secret)
+              .status(),
+          "seal the secrets of endpoint " + r.before.id));
+    }
+    return Status::ok();
+  });
+  if (!written) return written;
+  return check;
 }
 
 }  // namespace promptjang

@@ -65,8 +65,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   auto writer = sqlite::make_write_queue(std::move(*writer_db), options.max_batch, logger);
   logger.info("sqlite: opened {} (schema version {}, {} readers)", options.path, *version,
               options.readers);
-  return std::unique_ptr<SqliteStore>(
+  std::unique_ptr<SqliteStore> store(
       new SqliteStore(std::move(*readers), std::move(writer), logger));
+  store->secrets_ = options.secrets;
+  store->path_ = options.path;
+  return store;
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<sqlite::ReaderPool> readers,

@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "core/status.h"
+#include "crypto/secret_box.h"
 #include "store/schema_status.h"
 #include "store/store.h"
 
@@ -36,6 +37,9 @@ struct SqliteOptions {
   int readers = 4;       // read-only connections
   int max_batch = 1024;  // write ops per transaction at most
   std::chrono::milliseconds busy_timeout{5000};  // waiting for another process's lock
+  // The master key endpoint secrets are sealed with; none: stored as they are
+  // (store/endpoint_secrets.h).
+  std::shared_ptr<const SecretBox> secrets{};
 };
 
 class SqliteStore final : public Store {
@@ -103,6 +107,8 @@ class SqliteStore final : public Store {
                                                           TimePoint until) override;
   Result<int64_t> delete_delivery_stats_before(TimePoint cutoff, int limit) override;
 
+  Result<SecretsCheck> check_endpoint_secrets(bool seal) override;
+
   Status ping() override;
   void flush() override;
 
@@ -116,6 +122,8 @@ class SqliteStore final : public Store {
 
   std::unique_ptr<sqlite::ReaderPool> readers_;
   std::unique_ptr<sqlite::WriteQueue> writer_;
+  std::shared_ptr<const SecretBox> secrets_;  // null: secrets stored as they are
+  std::string path_;
   Logger& logger_;
 };
 

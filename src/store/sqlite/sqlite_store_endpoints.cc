@@ -7,6 +7,7 @@
 #include "query_helpers.h"
 #include "reader_pool.h"
 #include "sqlite_store.h"
+#include "store/endpoint_secrets.h"
 #include "store/rows.h"
 #include "write_queue.h"
 
@@ -14,7 +15,8 @@ namespace promptjang {
 
 using sqlite::Connection;
 
-Status SqliteStore::create_endpoint(const Endpoint& e) {
+Status SqliteStore::create_endpoint(const Endpoint& endpoint) {
+  const Endpoint e = secrets::for_storage(secrets_.get(), endpoint);
   return writer_->run_sync([&e](Connection& db) {
     return sqlite::with_context(
         sqlite::execute(db,
@@ -33,9 +35,13 @@ Result<Endpoint> SqliteStore::get_endpoint(std::string_view account_id,
   static const std::string kSql =
       "SELECT " + std::string(rows::kEndpointColumns) +
       " FROM endpoints WHERE id = ? AND account_id = ? AND deleted_at IS NULL";
-  auto db = readers_->acquire();
-  return sqlite::query_one(*db, kSql, "endpoint " + std::string(endpoint_id), rows::read_endpoint,
-                           endpoint_id, account_id);
+  auto endpoint = [&] {
+    auto db = readers_->acquire();
+    return sqlite::query_one(*db, kSql, "endpoint " + std::string(endpoint_id), rows::read_endpoint,
+                             endpoint_id, account_id);
+  }();
+  if (endpoint) PJ_RETURN_IF_ERROR(secrets::open_stored(secrets_.get(), *endpoint));
+  return endpoint;
 }
 
 Result<Page<Endpoint>> SqliteStore::list_endpoints(std::string_view account_id,
@@ -63,6 +69,7 @@ Result<Page<Endpoint>> SqliteStore::list_endpoints(std::string_view account_id,
   if (!rows) return rows.status();
   Page<Endpoint> page;
   page.items = std::move(*rows);
+  for (Endpoint& e : page.items) PJ_RETURN_IF_ERROR(secrets::open_stored(secrets_.get(), e));
   if (page.items.size() > static_cast<size_t>(limit)) {
     page.items.pop_back();
     page.next_cursor = page.items.back().id;
@@ -70,7 +77,8 @@ Result<Page<Endpoint>> SqliteStore::list_endpoints(std::string_view account_id,
   return page;
 }
 
-Status SqliteStore::update_endpoint(const Endpoint& e) {
+Status SqliteStore::update_endpoint(const Endpoint& endpoint) {
+  const Endpoint e = secrets::for_storage(secrets_.get(), endpoint);
   return writer_->run_sync([&e](Connection& db) {
     return sqlite::execute_one(
         db,
@@ -103,6 +111,54 @@ Status SqliteStore::delete_endpoint(std::string_view account_id, std::string_vie
             .status(),
         "fail the pending events of endpoint " + std::string(endpoint_id));
   });
+}
+
+Result<SecretsCheck> SqliteStore::check_endpoint_secrets(bool seal) {
+  auto rows = [&] {
+    auto db = readers_->acquire();
+    return sqlite::query_all(*db, "SELECT id, secret, previous_secret FROM endpoints ORDER BY id",
+                             [](const auto& r) {
+                               return secrets::StoredSecrets{r.text(0), r.text(1), r.opt_text(2)};
+                             });
+  }();
+  if (!rows) return rows.status();
+  SecretsCheck check;
+  auto rewrites = secrets::check_all(secrets_.get(), *rows, seal, &check);
+  if (!rewrites) return rewrites.status();
+  if (rewrites->empty()) return check;
+  // One transaction; a row changed meanwhile (a rotation) is left as it is now.
+  // secure_delete zeroes the space the plaintext leaves in the page (the
+  // sealed value is longer, so the row moves); the checkpoint below drops the
+  // WAL frames that still hold the old pages.
+  Status written = writer_->run_sync([&](Connection& db) -> Status {
+    PJ_RETURN_IF_ERROR(db.exec("PRAGMA secure_delete = ON"));
+    for (const secrets::Rewrite& r : *rewrites) {
+      PJ_RETURN_IF_ERROR(sqlite::with_context(
+          sqlite::execute(db,
+                          "UPDATE endpoints SET secret = ?, previous_secret = ?"
+                          " WHERE id = ? AND secret = ? AND previous_secret IS ?",
+                          r.after.secret, r.after.previous_secret, r.before.id, r.before.secret,
+                          r.before.previous_secret)
+              .status(),
+          "seal the secrets of endpoint " + r.before.id));
+    }
+    return Status::ok();
+  });
+  if (!written) return written;
+  PJ_RETURN_IF_ERROR(writer_->run_sync(
+      [](Connection& db) -> Status { return db.exec("PRAGMA secure_delete = OFF"); }));
+  // Copies the sealed pages into the database file and truncates the WAL, so
+  // no file keeps the plaintext. Outside the writer's transaction, on a
+  // connection of its own; another process reading at this moment makes it
+  // give up after the busy timeout (the plaintext then stays in the WAL until
+  // a later checkpoint overwrites it), which is only logged.
+  auto checkpoint = Connection::open(path_, sqlite::OpenOptions{});
+  Status truncated =
+      checkpoint ? (*checkpoint)->exec("PRAGMA wal_checkpoint(TRUNCATE)") : checkpoint.status();
+  if (!truncated)
+    logger_.warn("sqlite: the WAL could not be truncated after sealing secrets: {}",
+                 truncated.to_string());
+  return check;
 }
 
 }  // namespace promptjang
