@@ -312,7 +312,7 @@ class Client:
         self.verify(method, path, a, expect, template)
         return a
 
-    def raw_head(self, method, path, headers):
+    def raw_head(self, method, path, headers, expect=None):
         """Sends only a request's head (its Content-Length promising a body that
         never comes) and reads the answer: for refusals made before the body."""
         check_deadline(f"{method} {path} (head only)")
@@ -326,7 +326,7 @@ class Client:
             for k, v in r.getheaders():
                 hdrs.setdefault(k.lower(), []).append(v)
             a = Answer(r.status, hdrs, r.read())
-        self.verify(method, path, a, None, None)
+        self.verify(method, path, a, expect, None)
         return a
 
     def verify(self, method, path, a, expect, template):
@@ -508,7 +508,7 @@ def walk(spec, c, receiver):
     c.call("POST", f"/api/v1/e/{spare}", {"event": "waits"}, expect=202)  # disabled: kept
     over = c.raw_head("POST", ingest, {"Authorization": f"Bearer {S.key}",
                                        "Content-Type": "application/json",
-                                       "Content-Length": str(262144 + 1)})
+                                       "Content-Length": str(262144 + 1)}, expect=413)
     if over.status != 413 or b"262144" not in over.body:
         fail(f"ingest over the starter limit: {over.status} {over.body!r} (want 413 naming 262144)")
     # The same size in a real body, under pro's limit after a plan change.
@@ -595,6 +595,7 @@ def walk(spec, c, receiver):
     if "key" in created:
         c.call("GET", "/api/v1/account", key=created["key"], expect=200)
         c.call("DELETE", f"/api/v1/api-keys/{created['id']}", expect=204)
+        c.call("DELETE", f"/api/v1/api-keys/{created['id']}", expect=404)  # revoked already
         c.call("GET", "/api/v1/account", key=created["key"], expect=401)  # revoked
         c.call("GET", "/api/v1/api-keys", expect=200)  # with revoked_at set
     c.call("DELETE", "/api/v1/api-keys/key_malformed", expect=404)
@@ -604,6 +605,9 @@ def walk(spec, c, receiver):
     c.call("GET", f"/api/v1/endpoints/{spare}", expect=404)
     c.call("DELETE", f"/api/v1/endpoints/{spare}", expect=404)
     c.call("PATCH", f"/api/v1/endpoints/{spare}", {"description": "x"}, expect=404)
+    c.call("POST", f"/api/v1/e/{spare}", {"event": "late"}, expect=404)
+    c.call("POST", f"/api/v1/endpoints/{spare}/test", expect=404)
+    c.call("GET", f"/api/v1/endpoints/{spare}/secret", expect=404)
     c.call("GET", f"/api/v1/events?endpoint_id={spare}", expect=200)
 
     # Sessions: the dashboard's routes and cookie authentication.
@@ -653,7 +657,7 @@ def walk(spec, c, receiver):
             h = {"Content-Type": "application/json", "Content-Length": str(limit + 1)}
             if security:
                 h["Authorization"] = f"Bearer {S.key}"
-            c.raw_head(m, fill(tpl, {"ep": ep, "evt": e1}), h)
+            c.raw_head(m, fill(tpl, {"ep": ep, "evt": e1}), h, expect=413)
 
     c.call("DELETE", "/api/v1/session", key=None, headers={"Cookie": cookie}, expect=403)
     c.call("DELETE", "/api/v1/session", key=None, headers={"Cookie": cookie, "X-CSRF-Token": csrf},
@@ -664,6 +668,8 @@ def walk(spec, c, receiver):
     phase('405 with Allow')
     for tpl in spec.doc["paths"]:
         documented = spec.methods_of(tpl)
+        if "GET" in documented:
+            documented.add("HEAD")  # a HEAD is the GET without its body
         for m in METHODS:
             if m in documented:
                 continue
@@ -672,6 +678,19 @@ def walk(spec, c, receiver):
             if a.status == 405 and allow != documented:
                 fail(f"{m} {tpl}: Allow {sorted(allow)}, documented {sorted(documented)}")
             validate_as(spec, a, "Error_method_not_allowed", f"{m} {tpl}")
+    # HEAD: the GET's status and headers, no body.
+    for (tpl, m), op in sorted(spec.ops.items()):
+        if m != "GET":
+            continue
+        path = fill(tpl, {"ep": ep, "evt": e1})
+        key = None if op.get("security") == [] else True
+        get = c.call("GET", path, key=key)
+        head = c.call("HEAD", path, key=key, expect=get.status)
+        if head.body:
+            fail(f"HEAD {path}: a body {head.body[:100]!r}")
+        if head.header("Content-Type") != get.header("Content-Type"):
+            fail(f"HEAD {path}: Content-Type {head.header('Content-Type')!r}, "
+                 f"the GET's {get.header('Content-Type')!r}")
     for path in ("/metrics", "/api/v1/metrics", "/api/v1/users", "/api/v1/webhooks",
                  "/api/v1/endpoints/x/events", "/api/v1/events/x/attempts", "/api/v2/account",
                  "/api/v1/account/x", "/api/v1/e", "/api/v1/stats", "/api/v1"):
