@@ -428,7 +428,7 @@ def walk(spec, c, receiver):
     c.call("GET", "/api/v1/account", key="Basic abc", expect=401)
 
     # Account, plans, usage, stats.
-    phase('Account, plans')
+    phase('Account, plans, usage, stats')
     c.call("GET", "/api/v1/account", expect=200)
     c.call("GET", "/api/v1/plans", expect=200)
     c.call("PATCH", "/api/v1/account", {"plan": "pro"}, expect=200)
@@ -517,7 +517,7 @@ def walk(spec, c, receiver):
     c.call("PATCH", "/api/v1/account", {"plan": "starter"}, expect=200)
 
     # Events: the deliveries to /ok.
-    phase('Events: the')
+    phase('Events')
     wait_for(f"{e1} DELIVERED", lambda: event_status(c, e1) == "DELIVERED")
     if test_evt:
         wait_for(f"test event {test_evt} DELIVERED", lambda: event_status(c, test_evt) == "DELIVERED")
@@ -554,7 +554,7 @@ def walk(spec, c, receiver):
     c.call("POST", "/api/v1/events/evt_malformed/replay", expect=404)
 
     # A receiver answering 410: FAILED (and the endpoint disabled); replayed.
-    phase('A receiver answering 410')
+    phase('Replay: FAILED (410)')
     gone = c.call("POST", "/api/v1/endpoints", {"url": receiver.url("/gone")}, expect=201).json()["id"]
     fev = c.call("POST", f"/api/v1/e/{gone}", {"event": "x.gone"}, expect=202).json()["id"]
     wait_for(f"{fev} FAILED", lambda: event_status(c, fev) == "FAILED")
@@ -566,7 +566,7 @@ def walk(spec, c, receiver):
     if n.get("replayed") != 1:
         fail(f"bulk replay of FAILED events answered {n}, want 1")
     # A receiver answering 500 with no retries left: EXPIRED; the default bulk status.
-    phase('A receiver answering 500')
+    phase('Replay: EXPIRED (500)')
     bad = c.call("POST", "/api/v1/endpoints", {"url": receiver.url("/fail")}, expect=201).json()["id"]
     xev = c.call("POST", f"/api/v1/e/{bad}", {"event": "x.fail"}, expect=202).json()["id"]
     wait_for(f"{xev} EXPIRED", lambda: event_status(c, xev) == "EXPIRED")
@@ -639,7 +639,7 @@ def walk(spec, c, receiver):
            headers={"Cookie": cookie, "X-CSRF-Token": csrf}, expect=201)
 
     # Every route: 401 without credentials; 403 with the cookie and no CSRF
-    phase('Every route')
+    phase('Every route: 401, 403, 404, 413')
     # token where the file says one is needed; 404 for ids that name nothing.
     for (tpl, m), op in sorted(spec.ops.items()):
         security = op.get("security", spec.doc.get("security"))
