@@ -732,7 +732,7 @@ def walk_rate_limited(spec, c):
 def main():
     if len(sys.argv) != 4:
         raise SystemExit(__doc__)
-    binary, yaml_path, src_dir = sys.argv[1:]
+    binary, yaml_path, src_dir = (os.path.abspath(a) for a in sys.argv[1:])
     spec = Spec(yaml_path)
     check_route_tables(spec, src_dir)
 
