@@ -43,13 +43,15 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
         ok = r.segments[i] == parts[i];
     }
     if (!ok) continue;
-    if (r.method == method) {
+    // A HEAD is a GET whose answer the server sends without its body.
+    if (r.method == method || (method == "HEAD" && r.method == "GET")) {
       m.handler = &r.handler;
       m.params = std::move(params);
       return m;
     }
     if (!m.allowed.empty()) m.allowed += ", ";
     m.allowed += r.method;
+    if (r.method == "GET") m.allowed += ", HEAD";
   }
   return m;
 }

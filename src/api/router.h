@@ -2,7 +2,9 @@
 // (404) from a wrong method on a known path (405, with Allow).
 //
 // Patterns are literal segments and `{name}` placeholders that match one
-// non-empty segment: "/api/v1/endpoints/{id}/secret". The table is built once at
+// non-empty segment: "/api/v1/endpoints/{id}/secret". A HEAD matches a GET
+// route (the server sends its answer without the body), and `allowed` names
+// HEAD after GET. The table is built once at
 // start-up and only read afterwards, so matching is thread-safe.
 #pragma once
 
@@ -27,7 +29,7 @@ class Router {
   struct Match {
     const RouteHandler* handler = nullptr;  // null: see allowed
     PathParams params;
-    std::string allowed;  // "GET, POST" when the path is known but not the method
+    std::string allowed;  // "GET, HEAD, POST" when the path is known but not the method
   };
   Match match(std::string_view method, std::string_view path) const;
 
