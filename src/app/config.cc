@@ -29,6 +29,11 @@ Result<HostPort> parse_listen(std::string_view s) {
   auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
   if (ec != std::errc() || p != port.data() + port.size() || v > 65535 || hp.host.empty())
     return bad();
+  // A host name or IP address: printable ASCII without brackets, slashes or
+  // spaces ("a b:80", "x]:80" and a whole file's text were taken; found by
+  // tests/fuzz/config_fuzz).
+  for (unsigned char c : hp.host)
+    if (c <= ' ' || c >= 0x7f || c == '[' || c == ']' || c == '/') return bad();
   hp.port = static_cast<uint16_t>(v);
   return hp;
 }
@@ -97,8 +102,11 @@ Status validate(const Config& c) {
     return invalid_argument("--max-in-flight-per-endpoint must be 1 to --max-in-flight");
   if (c.http_client != "beast" && c.http_client != "curl")
     return invalid_argument("--http-client must be beast or curl");
-  if (c.rate_limit < 0 || c.rate_limit_burst < 0)
-    return invalid_argument("--rate-limit and --rate-limit-burst must not be negative");
+  // Written so that NaN fails too ("--rate-limit nan" read as no limit, "inf"
+  // as a bucket that never empties; found by tests/fuzz/config_fuzz).
+  if (!(c.rate_limit >= 0 && std::isfinite(c.rate_limit)) ||
+      !(c.rate_limit_burst >= 0 && std::isfinite(c.rate_limit_burst)))
+    return invalid_argument("--rate-limit and --rate-limit-burst must be finite and not negative");
   for (auto l : {"trace", "debug", "info", "warn", "error", "critical", "off"})
     if (c.log_level == l) return Status::ok();
   return invalid_argument("--log-level must be one of trace, debug, info, warn, error, off");
