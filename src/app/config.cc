@@ -70,13 +70,18 @@ Result<std::vector<std::chrono::milliseconds>> parse_retry_schedule(std::string_
     while (!item.empty() && item.back() == ' ') item.pop_back();
     char* end = nullptr;
     double v = item.empty() ? -1 : std::strtod(item.c_str(), &end);
+    // A delay that rounds to 0 ms is refused too ("0.0001" was taken; found by
+    // tests/fuzz/config_fuzz).
     if (item.empty() || end != item.c_str() + item.size() || !std::isfinite(v) || v <= 0 ||
-        v > 86400)
+        v > 86400 || std::llround(v * 1000) < 1)
       return invalid_argument("--retry-schedule takes seconds > 0 separated by commas, got '" +
                               std::string(s) + "'");
     out.emplace_back(static_cast<int64_t>(std::llround(v * 1000)));
     i = comma + 1;
   }
+  // "60," is as malformed as "60,,120" (it was taken as "60").
+  if (!s.empty() && s.back() == ',')
+    return invalid_argument("--retry-schedule ends with a comma: '" + std::string(s) + "'");
   if (out.size() > 20) return invalid_argument("--retry-schedule has more than 20 entries");
   return out;
 }

@@ -55,6 +55,17 @@ TEST(ConfigTest, RetrySchedule) {
     EXPECT_FALSE(parse_retry_schedule(bad).is_ok()) << bad;
 }
 
+// Found by tests/fuzz/config_fuzz: "0.0001" passed as "> 0" and became a 0 ms
+// delay; "60," was taken as "60" (while "60,,120" was refused).
+TEST(ConfigTest, NoRetryDelayRoundsToZeroMilliseconds) {
+  for (auto bad : {"0.0001", "1e-300", "60,0.0004", "0.00049", "60,"})
+    EXPECT_FALSE(parse_retry_schedule(bad).is_ok()) << bad;
+  auto s = parse_retry_schedule("0.0005,0.001");
+  ASSERT_TRUE(s.is_ok());
+  EXPECT_EQ((*s)[0], std::chrono::milliseconds(1));
+  EXPECT_EQ((*s)[1], std::chrono::milliseconds(1));
+}
+
 TEST(ConfigTest, ValidateFailsFast) {
   Config c;
   EXPECT_TRUE(validate(c).is_ok());
