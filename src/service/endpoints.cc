@@ -2,6 +2,7 @@
 #include "service/endpoints.h"
 
 #include <boost/url/parse.hpp>
+#include <charconv>
 
 #include "core/ids.h"
 #include "crypto/tokens.h"
@@ -31,6 +32,22 @@ Status validate_endpoint_url(std::string_view url) {
   if (!parsed->has_authority() || parsed->host().empty())
     return invalid_argument("url must name a host");
   if (parsed->has_userinfo()) return invalid_argument("url must not carry user info");
+  // What the senders can connect to (found by tests/fuzz/url_fuzz): a name or
+  // an IPv4/IPv6 address, not an IPvFuture literal ("[v1.x]"); a port of 1 to
+  // 65535; a host whose decoded form ("%0d%0a", "%00") has no control
+  // character or space, since it goes to the resolver and the Host header.
+  if (parsed->host_type() == boost::urls::host_type::ipvfuture)
+    return invalid_argument("url's host must be a name or an IPv4 or IPv6 address");
+  if (parsed->has_port() && !parsed->port().empty()) {
+    const std::string_view port = parsed->port();
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535)
+      return invalid_argument("url's port must be 1 to 65535");
+  }
+  for (unsigned char c : parsed->host())
+    if (c <= 0x20 || c == 0x7f)
+      return invalid_argument("url's host must not contain spaces or control characters");
   return Status::ok();
 }
 
