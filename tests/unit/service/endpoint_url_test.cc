@@ -49,5 +49,22 @@ TEST(EndpointUrlTest, RefusesControlCharactersAndSpacesInTheDecodedHost) {
   }
 }
 
+// Found by tests/fuzz/url_fuzz: "http:<" made Boost 1.81's URL parser fail an
+// assertion (an abort wherever assertions are on); such characters are now
+// refused before the parser sees them.
+TEST(EndpointUrlTest, RefusesCharactersNoUrlHoldsBeforeParsing) {
+  for (const char* url : {"http:<", "fe:\xb4", "http: x", "https://a/b c", "https://a/\"q\"",
+                          "https://a/{x}", "https://a/|", "https://a/\\", "https://a/^",
+                          "https://a/`", "https://a/\x01", "https://caf\xc3\xa9.com/"}) {
+    auto s = validate_endpoint_url(url);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << url;
+    EXPECT_NE(s.message().find("percent-encode"), std::string::npos) << url << ": " << s.message();
+  }
+  EXPECT_TRUE(validate_endpoint_url("https://a/b%20c?d=e&f=%7Bg%7D#").code() ==
+              StatusCode::kInvalidArgument)
+      << "a fragment is still refused";
+  EXPECT_TRUE(validate_endpoint_url("https://a/b%20c?d=e&f=%7Bg%7D").is_ok());
+}
+
 }  // namespace
 }  // namespace promptjang
