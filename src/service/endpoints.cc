@@ -2,6 +2,7 @@
 #include "service/endpoints.h"
 
 #include <boost/url/parse.hpp>
+#include <cctype>
 #include <charconv>
 
 #include "core/ids.h"
@@ -37,6 +38,16 @@ Status validate_endpoint_url(std::string_view url) {
           "url holds a character a URL cannot (a space, a quote, <>, {}, |, \\, ^, `, a control "
           "or non-ASCII character): percent-encode it");
   }
+  // "http://" or "https://" (any case) first, for the same reason: Boost 1.81
+  // fails the same assertion on a scheme followed by an empty path ("x:?").
+  auto starts_with_nocase = [&](std::string_view p) {
+    if (url.size() < p.size()) return false;
+    for (size_t i = 0; i < p.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(url[i])) != p[i]) return false;
+    return true;
+  };
+  if (!starts_with_nocase("http://") && !starts_with_nocase("https://"))
+    return invalid_argument("url must use http or https (http://host/...)");
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return invalid_argument("url is not an absolute URL: " + std::string(url));
   auto scheme = parsed->scheme_id();

@@ -49,9 +49,10 @@ TEST(EndpointUrlTest, RefusesControlCharactersAndSpacesInTheDecodedHost) {
   }
 }
 
-// Found by tests/fuzz/url_fuzz: "http:<" made Boost 1.81's URL parser fail an
-// assertion (an abort wherever assertions are on); such characters are now
-// refused before the parser sees them.
+// Found by tests/fuzz/url_fuzz: "http:<" and "x:?" made Boost 1.81's URL
+// parser fail an assertion (an abort wherever assertions are on); such
+// characters, and anything not starting "http(s)://", are refused before the
+// parser sees them.
 TEST(EndpointUrlTest, RefusesCharactersNoUrlHoldsBeforeParsing) {
   for (const char* url : {"http:<", "fe:\xb4", "http: x", "https://a/b c", "https://a/\"q\"",
                           "https://a/{x}", "https://a/|", "https://a/\\", "https://a/^",
@@ -60,6 +61,9 @@ TEST(EndpointUrlTest, RefusesCharactersNoUrlHoldsBeforeParsing) {
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << url;
     EXPECT_NE(s.message().find("percent-encode"), std::string::npos) << url << ": " << s.message();
   }
+  for (const char* url : {"x:?", "http:?", "dwwwtt:?", "http:a", "HTTP:x"})
+    EXPECT_EQ(validate_endpoint_url(url).code(), StatusCode::kInvalidArgument) << url;
+  EXPECT_TRUE(validate_endpoint_url("HTTPS://Example.com/").is_ok());
   EXPECT_TRUE(validate_endpoint_url("https://a/b%20c?d=e&f=%7Bg%7D#").code() ==
               StatusCode::kInvalidArgument)
       << "a fragment is still refused";
