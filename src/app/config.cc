@@ -29,6 +29,11 @@ Result<HostPort> parse_listen(std::string_view s) {
   auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
   if (ec != std::errc() || p != port.data() + port.size() || v > 65535 || hp.host.empty())
     return bad();
+  // A host name or IP address: printable ASCII without brackets, slashes or
+  // spaces ("a b:80", "x]:80" and a whole file's text were taken; found by
+  // tests/fuzz/config_fuzz).
+  for (unsigned char c : hp.host)
+    if (c <= ' ' || c >= 0x7f || c == '[' || c == ']' || c == '/') return bad();
   hp.port = static_cast<uint16_t>(v);
   return hp;
 }
@@ -65,13 +70,18 @@ Result<std::vector<std::chrono::milliseconds>> parse_retry_schedule(std::string_
     while (!item.empty() && item.back() == ' ') item.pop_back();
     char* end = nullptr;
     double v = item.empty() ? -1 : std::strtod(item.c_str(), &end);
+    // A delay that rounds to 0 ms is refused too ("0.0001" was taken; found by
+    // tests/fuzz/config_fuzz).
     if (item.empty() || end != item.c_str() + item.size() || !std::isfinite(v) || v <= 0 ||
-        v > 86400)
+        v > 86400 || std::llround(v * 1000) < 1)
       return invalid_argument("--retry-schedule takes seconds > 0 separated by commas, got '" +
                               std::string(s) + "'");
     out.emplace_back(static_cast<int64_t>(std::llround(v * 1000)));
     i = comma + 1;
   }
+  // "60," is as malformed as "60,,120" (it was taken as "60").
+  if (!s.empty() && s.back() == ',')
+    return invalid_argument("--retry-schedule ends with a comma: '" + std::string(s) + "'");
   if (out.size() > 20) return invalid_argument("--retry-schedule has more than 20 entries");
   return out;
 }
@@ -97,8 +107,11 @@ Status validate(const Config& c) {
     return invalid_argument("--max-in-flight-per-endpoint must be 1 to --max-in-flight");
   if (c.http_client != "beast" && c.http_client != "curl")
     return invalid_argument("--http-client must be beast or curl");
-  if (c.rate_limit < 0 || c.rate_limit_burst < 0)
-    return invalid_argument("--rate-limit and --rate-limit-burst must not be negative");
+  // Written so that NaN fails too ("--rate-limit nan" read as no limit, "inf"
+  // as a bucket that never empties; found by tests/fuzz/config_fuzz).
+  if (!(c.rate_limit >= 0 && std::isfinite(c.rate_limit)) ||
+      !(c.rate_limit_burst >= 0 && std::isfinite(c.rate_limit_burst)))
+    return invalid_argument("--rate-limit and --rate-limit-burst must be finite and not negative");
   for (auto l : {"trace", "debug", "info", "warn", "error", "critical", "off"})
     if (c.log_level == l) return Status::ok();
   return invalid_argument("--log-level must be one of trace, debug, info, warn, error, off");

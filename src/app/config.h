@@ -59,8 +59,9 @@ struct DatabaseUrl {
 // "sqlite:./data/x.db", "sqlite:///abs/x.db", "postgres://..." / "postgresql://...".
 Result<DatabaseUrl> parse_database_url(std::string_view s);
 
-// "60,120,240,480,960" or "0.2,0.2": seconds, decimals allowed, each > 0 and at
-// most a day; at most 20 entries. An empty schedule means no retries.
+// "60,120,240,480,960" or "0.2,0.2": seconds, decimals allowed, each at least
+// 1 ms once rounded to milliseconds and at most a day; at most 20 entries. An
+// empty schedule means no retries.
 Result<std::vector<std::chrono::milliseconds>> parse_retry_schedule(std::string_view s);
 
 // Fails fast on a bad value of any field.

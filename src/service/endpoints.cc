@@ -2,6 +2,8 @@
 #include "service/endpoints.h"
 
 #include <boost/url/parse.hpp>
+#include <cctype>
+#include <charconv>
 
 #include "core/ids.h"
 #include "crypto/tokens.h"
@@ -23,6 +25,29 @@ Status validate_description(std::string_view d) {
 Status validate_endpoint_url(std::string_view url) {
   if (url.empty()) return invalid_argument("url is required");
   if (url.size() > kMaxUrlLength) return invalid_argument("url is over 2048 characters");
+  // Only the characters RFC 3986 lets a URL hold, checked before Boost.URL sees
+  // the text: Boost 1.81's parse_absolute_uri fails an assertion on "http:<"
+  // (a scheme, then a character no path may start with), which aborts a build
+  // with assertions on (found by tests/fuzz/url_fuzz).
+  for (unsigned char c : url) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("-._~:/?#[]@!$&'()*+,;=%").find(static_cast<char>(c)) !=
+                        std::string_view::npos;
+    if (!ok)
+      return invalid_argument(
+          "url holds a character a URL cannot (a space, a quote, <>, {}, |, \\, ^, `, a control "
+          "or non-ASCII character): percent-encode it");
+  }
+  // "http://" or "https://" (any case) first, for the same reason: Boost 1.81
+  // fails the same assertion on a scheme followed by an empty path ("x:?").
+  auto starts_with_nocase = [&](std::string_view p) {
+    if (url.size() < p.size()) return false;
+    for (size_t i = 0; i < p.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(url[i])) != p[i]) return false;
+    return true;
+  };
+  if (!starts_with_nocase("http://") && !starts_with_nocase("https://"))
+    return invalid_argument("url must use http or https (http://host/...)");
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return invalid_argument("url is not an absolute URL: " + std::string(url));
   auto scheme = parsed->scheme_id();
@@ -31,6 +56,22 @@ Status validate_endpoint_url(std::string_view url) {
   if (!parsed->has_authority() || parsed->host().empty())
     return invalid_argument("url must name a host");
   if (parsed->has_userinfo()) return invalid_argument("url must not carry user info");
+  // What the senders can connect to (found by tests/fuzz/url_fuzz): a name or
+  // an IPv4/IPv6 address, not an IPvFuture literal ("[v1.x]"); a port of 1 to
+  // 65535; a host whose decoded form ("%0d%0a", "%00") has no control
+  // character or space, since it goes to the resolver and the Host header.
+  if (parsed->host_type() == boost::urls::host_type::ipvfuture)
+    return invalid_argument("url's host must be a name or an IPv4 or IPv6 address");
+  if (parsed->has_port() && !parsed->port().empty()) {
+    const std::string_view port = parsed->port();
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535)
+      return invalid_argument("url's port must be 1 to 65535");
+  }
+  for (unsigned char c : parsed->host())
+    if (c <= 0x20 || c == 0x7f)
+      return invalid_argument("url's host must not contain spaces or control characters");
   return Status::ok();
 }
 

@@ -16,8 +16,10 @@ namespace promptjang {
 
 inline constexpr auto kSecretOverlap = std::chrono::hours(24);
 
-// InvalidArgument unless `url` is an absolute http(s) URL with a host, at most
-// 2048 characters, without user info or fragment.
+// InvalidArgument unless `url` is an absolute http(s) URL with a host (a name,
+// IPv4 or IPv6 address, no control character or space once decoded), a port of
+// 1 to 65535 if one is written, at most 2048 characters, without user info or
+// fragment.
 Status validate_endpoint_url(std::string_view url);
 
 Result<Endpoint> create_endpoint(const ServiceDeps& deps, std::string_view account_id,

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace promptjang {
 namespace {
 
@@ -17,6 +19,15 @@ TEST(ConfigTest, Listen) {
   EXPECT_EQ(b->port, 0);
   for (auto s : {"", "8080", ":8080", "host:", "host:65536", "host:80x", "[::1]8080"})
     EXPECT_FALSE(parse_listen(s).is_ok()) << s;
+}
+
+// Found by tests/fuzz/config_fuzz: any text before the last colon was a host.
+TEST(ConfigTest, ListenHostIsANameOrAnAddress) {
+  for (auto bad : {"a b:80", "x]:80", "[::1]]:80", "a/b:80", "a\nb:80", "\t:80", "h\x7f:80",
+                   "caf\xc3\xa9:80", "[[::1]:80"})
+    EXPECT_FALSE(parse_listen(bad).is_ok()) << bad;
+  for (auto good : {"localhost:0", "0.0.0.0:8080", "[::]:443", "[fe80::1%eth0]:80", "h-1.x:1"})
+    EXPECT_TRUE(parse_listen(good).is_ok()) << good;
 }
 
 TEST(ConfigTest, Database) {
@@ -44,6 +55,17 @@ TEST(ConfigTest, RetrySchedule) {
     EXPECT_FALSE(parse_retry_schedule(bad).is_ok()) << bad;
 }
 
+// Found by tests/fuzz/config_fuzz: "0.0001" passed as "> 0" and became a 0 ms
+// delay; "60," was taken as "60" (while "60,,120" was refused).
+TEST(ConfigTest, NoRetryDelayRoundsToZeroMilliseconds) {
+  for (auto bad : {"0.0001", "1e-300", "60,0.0004", "0.00049", "60,"})
+    EXPECT_FALSE(parse_retry_schedule(bad).is_ok()) << bad;
+  auto s = parse_retry_schedule("0.0005,0.001");
+  ASSERT_TRUE(s.is_ok());
+  EXPECT_EQ((*s)[0], std::chrono::milliseconds(1));
+  EXPECT_EQ((*s)[1], std::chrono::milliseconds(1));
+}
+
 TEST(ConfigTest, ValidateFailsFast) {
   Config c;
   EXPECT_TRUE(validate(c).is_ok());
@@ -63,6 +85,24 @@ TEST(ConfigTest, ValidateFailsFast) {
   Status s = validate(c);
   EXPECT_FALSE(s.is_ok());
   EXPECT_NE(s.message().find("--http-client"), std::string::npos) << s.message();
+}
+
+// Found by tests/fuzz/config_fuzz: NaN passed the "not negative" check.
+TEST(ConfigTest, RateLimitsMustBeFiniteAndNotNegative) {
+  for (double bad : {std::nan(""), -std::nan(""), HUGE_VAL, -HUGE_VAL, -1.0}) {
+    Config c;
+    c.rate_limit = bad;
+    EXPECT_FALSE(validate(c).is_ok()) << bad;
+    c = Config{};
+    c.rate_limit_burst = bad;
+    Status s = validate(c);
+    EXPECT_FALSE(s.is_ok()) << bad;
+    EXPECT_NE(s.message().find("--rate-limit"), std::string::npos) << s.message();
+  }
+  Config c;
+  c.rate_limit = 0.5;
+  c.rate_limit_burst = 3;
+  EXPECT_TRUE(validate(c).is_ok());
 }
 
 TEST(ConfigTest, TheLeaseIsOneSecondToAnHour) {
