@@ -1,0 +1,99 @@
+# Sanitizer builds (docs/testing.md).
+#
+#   PJ_SANITIZE=address  ASan + UBSan (+ LeakSanitizer): the build of scripts/test,
+#                        so the whole CTest suite runs under it (ON means the same)
+#   PJ_SANITIZE=thread   TSan: the small build of scripts/test's TSan stage, which
+#                        builds and runs only the tests labelled `tsan`
+#
+# Both compile at -O1 (after the build type's -O2, so it wins): much quicker to
+# build, which is most of CI's time, still fast enough to run the suite, and
+# reports whose stacks match the source (Google's advice for ASan).
+#
+# Every report fails: -fno-sanitize-recover=all makes UBSan stop like ASan does,
+# and each test runs with options that send every report of its process, and of
+# any process it starts (the real binary, through scripts and browsers), to
+# sanitizer-reports/<test>.<pid> in the build directory. The `sanitizer_reports`
+# fixture empties that folder before the tests and fails (printing each report)
+# after them if anything was written there, so a report from a child that a test
+# killed, or whose exit code it did not look at, still fails the run.
+set(PJ_SANITIZE OFF CACHE STRING "OFF, address (ASan+UBSan; ON is the same) or thread (TSan)")
+set_property(CACHE PJ_SANITIZE PROPERTY STRINGS OFF address thread)
+
+if(PJ_SANITIZE STREQUAL "thread")
+  set(PJ_SANITIZER thread)
+  add_compile_options(-O1 -fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(PJ_SANITIZE STREQUAL "address" OR PJ_SANITIZE STREQUAL "ON")
+  set(PJ_SANITIZER address)
+  add_compile_options(-O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=all)
+elseif(PJ_SANITIZE)
+  message(FATAL_ERROR "PJ_SANITIZE must be OFF, address or thread, not '${PJ_SANITIZE}'")
+else()
+  set(PJ_SANITIZER "")
+endif()
+
+# The tests the TSan stage builds and runs: those that start threads of the
+# product (see docs/testing.md for what each one covers).
+set(PJ_TSAN_TESTS
+  core_test                 # IdGenerator and logging from many threads
+  delivery_engine_test      # dispatcher + claimer + HTTP client threads, caps, leases
+  sender_test               # Beast and curl senders: their I/O thread and DNS helpers
+  hostile_receiver_test     # the senders against receivers that never end
+  http_test                 # the API server: I/O threads, strands, graceful stop
+  api_unit_test             # key cache, login throttle, worker pool
+  usage_unit_test           # usage counters, rate limiter, retention sweeper
+  store_sqlite_test         # group-commit writer thread + reader pool
+  endpoint_cache_test       # cache read from many threads
+  store_postgres_test       # PostgreSQL writer(s), notifier / work signal
+  api_test                  # the whole node in-process: server + writer + dispatcher
+  delivery_test
+  CACHE STRING "Tests built and run by the TSan stage")
+
+# Sanitizer options and the report check for one test, called where the test is
+# defined (CMake 3.25 sets a test's properties only in its own directory):
+# pj_add_test does it for every test binary, and the CMakeLists of tests that run
+# an instrumented binary through a script (dashboard, bench) call it themselves.
+# Tests that run only uninstrumented programs (format_check, the PostgreSQL
+# cluster scripts) need none.
+function(pj_sanitize_test name)
+  if(NOT PJ_SANITIZER)
+    return()
+  endif()
+  set(common "halt_on_error=1:print_stacktrace=1:log_path=${PJ_SANITIZER_REPORTS}/${name}")
+  if(PJ_SANITIZER STREQUAL "thread")
+    set(tsan "${common}:second_deadlock_stack=1")
+    string(APPEND tsan ":suppressions=${CMAKE_SOURCE_DIR}/tests/sanitizers/tsan.supp")
+    set(env "TSAN_OPTIONS=set:${tsan}")
+  else()
+    set(asan "${common}:detect_leaks=1:detect_stack_use_after_return=1")
+    string(APPEND asan ":check_initialization_order=1:strict_init_order=1")
+    set(env "ASAN_OPTIONS=set:${asan}" "UBSAN_OPTIONS=set:${common}")
+  endif()
+  set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT_MODIFICATION ${env})
+  set_property(TEST ${name} APPEND PROPERTY FIXTURES_REQUIRED sanitizer_reports)
+  if(name IN_LIST PJ_TSAN_TESTS)
+    set_property(TEST ${name} APPEND PROPERTY LABELS tsan)
+  endif()
+endfunction()
+
+# The `sanitizer_reports` fixture: empties the reports folder before the tests
+# that require it and fails, printing each report, after them if any was written.
+set(PJ_SANITIZER_REPORTS ${CMAKE_BINARY_DIR}/sanitizer-reports)
+function(pj_sanitizer_fixture)
+  if(NOT PJ_SANITIZER)
+    return()
+  endif()
+  add_test(NAME sanitizer_reports_clear COMMAND ${CMAKE_COMMAND} -E rm -rf ${PJ_SANITIZER_REPORTS})
+  add_test(NAME sanitizer_reports_dir COMMAND ${CMAKE_COMMAND} -E make_directory ${PJ_SANITIZER_REPORTS})
+  set_tests_properties(sanitizer_reports_clear sanitizer_reports_dir
+                       PROPERTIES FIXTURES_SETUP sanitizer_reports)
+  set_tests_properties(sanitizer_reports_dir PROPERTIES DEPENDS sanitizer_reports_clear)
+  add_test(NAME sanitizer_reports
+           COMMAND ${CMAKE_SOURCE_DIR}/tests/sanitizers/check-reports ${PJ_SANITIZER_REPORTS})
+  set_tests_properties(sanitizer_reports PROPERTIES FIXTURES_CLEANUP sanitizer_reports)
+  if(PJ_SANITIZER STREQUAL "thread")
+    add_custom_target(pj_tsan_tests DEPENDS ${PJ_TSAN_TESTS})
+  endif()
+endfunction()
