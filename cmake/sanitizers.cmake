@@ -90,8 +90,21 @@ function(pj_sanitizer_fixture)
   add_test(NAME sanitizer_reports
            COMMAND ${CMAKE_SOURCE_DIR}/tests/sanitizers/check-reports ${PJ_SANITIZER_REPORTS})
   set_tests_properties(sanitizer_reports PROPERTIES FIXTURES_CLEANUP sanitizer_reports)
+  # The machinery's own test: a deliberate bug in a child process is reported.
+  add_executable(sanitizer_canary ${CMAKE_SOURCE_DIR}/tests/sanitizers/canary.cc)
+  target_link_libraries(sanitizer_canary PRIVATE Threads::Threads)
+  if(PJ_SANITIZER STREQUAL "thread")
+    set(bug race "ThreadSanitizer: data race")
+  else()
+    set(bug leak "LeakSanitizer: detected memory leaks")
+  endif()
+  add_test(NAME sanitizer_selftest
+           COMMAND ${CMAKE_SOURCE_DIR}/tests/sanitizers/selftest
+                   $<TARGET_FILE:sanitizer_canary> ${bug})
+  pj_sanitize_test(sanitizer_selftest)
+  set_property(TEST sanitizer_selftest APPEND PROPERTY LABELS tsan)
   if(PJ_SANITIZER STREQUAL "thread")
     add_custom_target(pj_tsan_tests)  # scripts/test's TSan stage builds only these
-    add_dependencies(pj_tsan_tests ${PJ_TSAN_TESTS})
+    add_dependencies(pj_tsan_tests ${PJ_TSAN_TESTS} sanitizer_canary)
   endif()
 endfunction()
