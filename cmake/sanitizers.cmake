@@ -21,7 +21,11 @@ set_property(CACHE PJ_SANITIZE PROPERTY STRINGS OFF address thread)
 
 if(PJ_SANITIZE STREQUAL "thread")
   set(PJ_SANITIZER thread)
-  add_compile_options(-O1 -fsanitize=thread -fno-omit-frame-pointer)
+  # -Wno-tsan: g++ 12 warns that TSan does not model atomic_thread_fence, which
+  # Boost.Asio's fenced blocks use around every handler; the handlers are handed
+  # over through the scheduler's mutex, which TSan does see, so the fence changes
+  # nothing it checks (and the code stays the one that ships).
+  add_compile_options(-O1 -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan)
   add_link_options(-fsanitize=thread)
 elseif(PJ_SANITIZE STREQUAL "address" OR PJ_SANITIZE STREQUAL "ON")
   set(PJ_SANITIZER address)
