@@ -401,8 +401,11 @@ void Dispatcher::on_recorded(const Event& event, const Decision& decision, const
     if (status.is_ok() && decision.disable_endpoint)
       to_disable_.emplace_back(event.account_id, event.endpoint_id);
     work_ = true;
+    // Notified before the unlock: once recording_ is back to 0, stop() may
+    // return as soon as mu_ is free and the Dispatcher be destroyed, so this
+    // (store writer) thread must not touch cv_, or anything of this, after it.
+    cv_.notify_all();
   }
-  cv_.notify_all();
 }
 
 void Dispatcher::disable_endpoints(std::vector<std::pair<std::string, std::string>> ids) {
