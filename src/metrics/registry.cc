@@ -33,13 +33,17 @@ std::string number(double v) {
   return buf;
 }
 
-std::string escape_help(const std::string& v) {
+// Backslashes and newlines escaped, and double quotes too when `quotes`
+// (label values; HELP text keeps its quotes).
+std::string escape(const std::string& v, bool quotes) {
   std::string out;
   for (char c : v) {
     if (c == '\\')
       out += "\\\\";
     else if (c == '\n')
       out += "\\n";
+    else if (c == '"' && quotes)
+      out += "\\\"";
     else
       out += c;
   }
@@ -61,20 +65,7 @@ std::string label_text(const std::vector<std::string>& names, const Labels& valu
 
 }  // namespace
 
-std::string escape_label_value(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
-}
+std::string escape_label_value(const std::string& v) { return escape(v, true); }
 
 Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)), buckets_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
@@ -187,7 +178,7 @@ std::string Registry::render() const {
   std::lock_guard lock(mu_);
   for (const auto& f : families_) {
     static constexpr const char* kTypes[] = {"counter", "gauge", "histogram", "gauge"};
-    out += "# HELP " + f->name + " " + escape_help(f->help) + "\n";
+    out += "# HELP " + f->name + " " + escape(f->help, false) + "\n";
     out += "# TYPE " + f->name + " " + kTypes[static_cast<int>(f->kind)] + "\n";
     switch (f->kind) {
       case Kind::kCounter:
