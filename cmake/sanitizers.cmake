@@ -29,12 +29,8 @@ if(PJ_SANITIZE STREQUAL "thread")
   add_link_options(-fsanitize=thread)
 elseif(PJ_SANITIZE STREQUAL "address" OR PJ_SANITIZE STREQUAL "ON")
   set(PJ_SANITIZER address)
-  # -Wno-maybe-uninitialized: with ASan's instrumentation at -O1, g++ 12 warns
-  # falsely inside libstdc++ (std::regex's compiler, std::function), which
-  # -Werror would turn into a failed build of tests that merely use std::regex;
-  # a real uninitialized read is what the sanitizers and the tests catch.
   add_compile_options(-O1 -fsanitize=address,undefined -fno-sanitize-recover=all
-                      -fno-omit-frame-pointer -Wno-maybe-uninitialized)
+                      -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=all)
 elseif(PJ_SANITIZE)
   message(FATAL_ERROR "PJ_SANITIZE must be OFF, address or thread, not '${PJ_SANITIZE}'")
