@@ -6,9 +6,9 @@
 
 namespace promptjang {
 
-Result<HostPort> parse_listen(std::string_view s) {
+Result<HostPort> parse_listen(std::string_view s, std::string_view setting) {
   auto bad = [&] {
-    return invalid_argument("--listen must be HOST:PORT (e.g. 127.0.0.1:8080), got '" +
+    return invalid_argument(std::string(setting) + " must be HOST:PORT (e.g. 127.0.0.1:8080), got '" +
                             std::string(s) + "'");
   };
   HostPort hp;
@@ -88,6 +88,7 @@ Result<std::vector<std::chrono::milliseconds>> parse_retry_schedule(std::string_
 
 Status validate(const Config& c) {
   PJ_RETURN_IF_ERROR(parse_listen(c.listen));
+  if (!c.ops_listen.empty()) PJ_RETURN_IF_ERROR(parse_listen(c.ops_listen, "--ops-listen"));
   PJ_RETURN_IF_ERROR(parse_database_url(c.database));
   PJ_RETURN_IF_ERROR(parse_retry_schedule(c.retry_schedule));
   if (!(c.delivery_timeout_s > 0 && c.delivery_timeout_s <= 300))
@@ -112,6 +113,8 @@ Status validate(const Config& c) {
   if (!(c.rate_limit >= 0 && std::isfinite(c.rate_limit)) ||
       !(c.rate_limit_burst >= 0 && std::isfinite(c.rate_limit_burst)))
     return invalid_argument("--rate-limit and --rate-limit-burst must be finite and not negative");
+  if (c.log_format != "logfmt" && c.log_format != "json")
+    return invalid_argument("--log-format must be logfmt or json, got '" + c.log_format + "'");
   for (auto l : {"trace", "debug", "info", "warn", "error", "critical", "off"})
     if (c.log_level == l) return Status::ok();
   return invalid_argument("--log-level must be one of trace, debug, info, warn, error, off");

@@ -32,6 +32,10 @@ struct Config {
   bool allow_private_targets = false;
   std::string http_client = "beast";  // the sender: beast (default) or curl (libcurl)
   std::string log_level = "info";
+  std::string log_format = "logfmt";  // logfmt or json: one line per entry either way
+  // HOST:PORT for a second listener serving only /healthz, /readyz and
+  // /metrics (and then /metrics only there); empty: all on `listen`.
+  std::string ops_listen;
   int io_threads = 2;
   size_t max_connections = 10000;
   bool bootstrap = true;                   // create an account, owner and key on first start
@@ -48,8 +52,9 @@ struct HostPort {
   std::string host;
   uint16_t port = 0;
 };
-// "127.0.0.1:8080", "[::1]:8080", "localhost:0".
-Result<HostPort> parse_listen(std::string_view s);
+// "127.0.0.1:8080", "[::1]:8080", "localhost:0". `setting` names the setting
+// in the error ("--listen", "--ops-listen").
+Result<HostPort> parse_listen(std::string_view s, std::string_view setting = "--listen");
 
 struct DatabaseUrl {
   enum class Kind { kSqlite, kPostgres };

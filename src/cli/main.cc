@@ -88,6 +88,16 @@ int main(int argc, char** argv) {
   serve->add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off")
       ->envname("PROMPTJANG_LOG_LEVEL")
       ->capture_default_str();
+  serve
+      ->add_option("--log-format", config.log_format,
+                   "logfmt or json: one line per log entry, per request and per attempt")
+      ->envname("PROMPTJANG_LOG_FORMAT")
+      ->capture_default_str();
+  serve
+      ->add_option("--ops-listen", config.ops_listen,
+                   "HOST:PORT serving only /healthz, /readyz and /metrics (then /metrics is "
+                   "served only there); default: all on --listen")
+      ->envname("PROMPTJANG_OPS_LISTEN");
   serve->add_option("--io-threads", config.io_threads, "HTTP I/O threads")
       ->envname("PROMPTJANG_IO_THREADS")
       ->capture_default_str();

@@ -79,6 +79,8 @@ void bind_serve_options(CLI::App& serve, Config& c, bool& no_delivery, bool& no_
   serve.add_flag("--allow-private-targets", c.allow_private_targets);
   serve.add_option("--http-client", c.http_client);
   serve.add_option("--log-level", c.log_level);
+  serve.add_option("--log-format", c.log_format);
+  serve.add_option("--ops-listen", c.ops_listen);
   serve.add_option("--io-threads", c.io_threads);
   serve.add_option("--max-connections", c.max_connections);
   serve.add_flag("--no-delivery", no_delivery);
@@ -107,6 +109,10 @@ void check_valid_config(const Config& c) {
              "caps %zu %zu %zu", c.max_connections, c.max_in_flight, c.max_in_flight_per_endpoint);
   FUZZ_CHECK(c.http_client == "beast" || c.http_client == "curl", "client '%s'",
              c.http_client.c_str());
+  FUZZ_CHECK(c.log_format == "logfmt" || c.log_format == "json", "log format '%s'",
+             c.log_format.c_str());
+  FUZZ_CHECK(c.ops_listen.empty() || parse_listen(c.ops_listen, "--ops-listen").is_ok(),
+             "ops listen '%s'", c.ops_listen.c_str());
 }
 
 std::string temp_path() {
