@@ -8,8 +8,9 @@ namespace promptjang {
 
 Result<HostPort> parse_listen(std::string_view s, std::string_view setting) {
   auto bad = [&] {
-    return invalid_argument(std::string(setting) + " must be HOST:PORT (e.g. 127.0.0.1:8080), got '" +
-                            std::string(s) + "'");
+    return invalid_argument(std::string(setting) +
+                            " must be HOST:PORT (e.g. 127.0.0.1:8080), got '" + std::string(s) +
+                            "'");
   };
   HostPort hp;
   std::string_view port;
