@@ -15,7 +15,7 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 }  // namespace
 
 ApiHandler::ApiHandler(ApiContext ctx) : ctx_(std::move(ctx)) {
-  add_health_routes(router_, ctx_);
+  add_ops_routes(router_, ctx_.deps.store, ctx_.metrics);
   add_ingest_routes(router_, ctx_);
   add_event_routes(router_, ctx_);
   add_endpoint_routes(router_, ctx_);
@@ -55,6 +55,13 @@ std::variant<size_t, HttpResponse> ApiHandler::preflight(HttpRequest& head) {
 void ApiHandler::handle(HttpRequest request, Respond respond) {
   if (ctx_.dashboard && !starts_with(request.path, "/api/")) {
     if (auto page = ctx_.dashboard->serve(request)) return respond(std::move(*page));
+  }
+  if (const auto* p = std::any_cast<Principal>(&request.handler_state)) {
+    // The account goes into the request's log line.
+    respond = [respond = std::move(respond), account = p->account.id](HttpResponse r) {
+      r.log_fields.emplace_back("account_id", account);
+      respond(std::move(r));
+    };
   }
   auto m = router_.match(request.method, request.path);
   if (!m.handler) {

@@ -8,6 +8,7 @@
 #include "api/auth.h"
 #include "api/http_types.h"
 #include "api/login_throttle.h"
+#include "api/ops_routes.h"
 #include "api/router.h"
 #include "api/worker_pool.h"
 #include "core/log.h"
@@ -45,6 +46,9 @@ struct ApiContext {
   RateLimiter* rate_limiter = nullptr;  // per API key; null = no limit
   // The web dashboard's pages and files; null = no dashboard (API-only tests).
   const dashboard::Dashboard* dashboard = nullptr;
+  // Renders GET /metrics; unset: no /metrics on this listener (tests, or the
+  // operator serves it on --ops-listen).
+  MetricsSource metrics;
 };
 
 using AuthedHandler =
@@ -79,7 +83,6 @@ void add_ingest_routes(Router& router, ApiContext& ctx);
 void add_event_routes(Router& router, ApiContext& ctx);
 void add_endpoint_routes(Router& router, ApiContext& ctx);
 void add_api_key_routes(Router& router, ApiContext& ctx);
-void add_health_routes(Router& router, ApiContext& ctx);
 void add_replay_routes(Router& router, ApiContext& ctx);
 void add_account_routes(Router& router, ApiContext& ctx);
 void add_session_routes(Router& router, ApiContext& ctx);

@@ -38,6 +38,9 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::string remote_address;
+  // This request's id: the client's X-Request-Id when it sent a usable one, else
+  // one the server made; answered in X-Request-Id and written in the logs.
+  std::string request_id;
   // What preflight learnt (the API keeps the authenticated principal here), for
   // handle: the server passes the same request object to both.
   std::any handler_state;
@@ -48,6 +51,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   Headers headers;  // besides Content-Type and Content-Length
   std::string body;
+  // Fields for the request's log line (the event stored, the account), never
+  // sent to the client.
+  std::vector<std::pair<std::string, std::string>> log_fields;
 };
 
 using Respond = std::function<void(HttpResponse)>;

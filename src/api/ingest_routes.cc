@@ -40,6 +40,7 @@ HttpResponse accepted(int status, std::string_view id, std::string_view event_st
   HttpResponse r;
   r.status = status;
   r.body = "{\"id\":\"" + std::string(id) + "\",\"status\":\"" + std::string(event_status) + "\"}";
+  r.log_fields.emplace_back("event_id", std::string(id));
   return r;
 }
 
@@ -58,7 +59,8 @@ HttpResponse replayed(ApiContext& ctx, const Event& attempted) {
 // (200 with the original for a repeated Idempotency-Key); then hands it to this
 // node's dispatcher.
 void store_event(ApiContext& ctx, const Principal& p, const Endpoint& endpoint, std::string payload,
-                 std::optional<std::string> type, std::optional<std::string> key, Respond respond) {
+                 std::optional<std::string> type, std::optional<std::string> key,
+                 const std::string& request_id, Respond respond) {
   Event e;
   e.id = ctx.deps.ids.next(id_prefix::kEvent);
   e.account_id = p.account.id;
@@ -69,6 +71,7 @@ void store_event(ApiContext& ctx, const Principal& p, const Endpoint& endpoint, 
   e.created_at = ctx.deps.clock.now();
   e.next_attempt_at = e.created_at;
   e.idempotency_key = std::move(key);
+  if (!request_id.empty()) e.request_id = request_id;
   // Handed to this node's dispatcher after the commit, so leased to it: no
   // poller (here or on another node) takes it meanwhile.
   std::optional<Event> hand_off;
@@ -128,14 +131,14 @@ void ingest(ApiContext& ctx, const Principal& p, HttpRequest& req, std::string_v
   auto type = validate_payload(req.body);
   if (!type) return respond(error_response(400, "invalid_json", type.status().message()));
   store_event(ctx, p, **endpoint, std::move(req.body), std::move(*type), std::move(key),
-              std::move(respond));
+              req.request_id, std::move(respond));
 }
 
 // POST /api/v1/endpoints/{id}/test: a generated event of type promptjang.test,
 // stored, delivered, logged and counted like any other (the dashboard's
 // "Send test event").
 void send_test_event(ApiContext& ctx, const Principal& p, std::string_view endpoint_id,
-                     Respond respond) {
+                     const std::string& request_id, Respond respond) {
   auto endpoint = find_endpoint(ctx, p, endpoint_id);
   if (!endpoint)
     return respond(error_for(endpoint.status(), "endpoint_not_found", "no such endpoint"));
@@ -144,7 +147,7 @@ void send_test_event(ApiContext& ctx, const Principal& p, std::string_view endpo
                         R"("endpoint_id":")" + (*endpoint)->id + R"(","sent_at":")" +
                         format_rfc3339(ctx.deps.clock.now()) + "\"}}";
   store_event(ctx, p, **endpoint, std::move(payload), std::string(kTestEventType), std::nullopt,
-              std::move(respond));
+              request_id, std::move(respond));
 }
 
 }  // namespace
@@ -155,9 +158,9 @@ void add_ingest_routes(Router& router, ApiContext& ctx) {
       authed(ctx, [&ctx](const Principal& p, HttpRequest& req, const PathParams& params,
                          Respond respond) { ingest(ctx, p, req, params[0], std::move(respond)); }));
   router.add("POST", "/api/v1/endpoints/{id}/test",
-             authed(ctx, [&ctx](const Principal& p, HttpRequest&, const PathParams& params,
+             authed(ctx, [&ctx](const Principal& p, HttpRequest& req, const PathParams& params,
                                 Respond respond) {
-               send_test_event(ctx, p, params[0], std::move(respond));
+               send_test_event(ctx, p, params[0], req.request_id, std::move(respond));
              }));
 }
 

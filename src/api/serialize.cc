@@ -59,6 +59,7 @@ std::string event_json(const Event& e, bool with_attempts) {
   o["created_at"] = time_json(e.created_at);
   o["next_attempt_at"] = time_json(e.next_attempt_at);
   o["attempt_count"] = e.attempt_count;
+  o["request_id"] = e.request_id ? boost::json::value(*e.request_id) : nullptr;
   if (with_attempts) {
     boost::json::array attempts;
     for (const auto& a : e.attempts) attempts.push_back(attempt_json(a));

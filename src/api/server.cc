@@ -36,6 +36,11 @@
 // waits a short grace period, and only as a last resort stops the io_context. The
 // I/O threads then run out of work and are joined. No session outlives stop().
 //
+// Every request gets an id (the client's X-Request-Id when usable, else one
+// from options.request_ids), answered in X-Request-Id; once its answer is
+// written, the observer (logs, metrics) is told of it with its status, sizes and
+// duration. Requests in flight (header read, answer not written) are counted.
+//
 // Closing after an answer is a "lingering close": shut down our sending side and
 // drain what the client still sends (for at most kLingerTimeout), so unread
 // request bytes (a refused body, a pipelined request) do not make the kernel
@@ -160,6 +165,7 @@ class ServerCore {
     std::lock_guard lock(sessions_mu_);
     return sessions_.size();
   }
+  size_t requests_in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
 
   // For sessions.
   const ServerOptions& options() const { return options_; }
@@ -167,6 +173,12 @@ class ServerCore {
   Logger& logger() { return logger_; }
   bool stopping() const { return stopping_.load(); }
   void unregister_session(uint64_t id, bool serving);
+  std::string next_request_id() {
+    if (options_.request_ids) return options_.request_ids();
+    return "req_" + std::to_string(request_counter_.fetch_add(1, std::memory_order_relaxed) + 1);
+  }
+  void request_started() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+  void request_ended() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
 
  private:
   awaitable<void> accept_loop();
@@ -184,7 +196,9 @@ class ServerCore {
   Logger& logger_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint16_t> port_{0};
-  std::atomic<size_t> serving_{0};  // sessions counted against max_connections
+  std::atomic<size_t> serving_{0};            // sessions counted against max_connections
+  std::atomic<size_t> in_flight_{0};          // requests read and not yet answered
+  std::atomic<uint64_t> request_counter_{0};  // ids when options_.request_ids is unset
 
   mutable std::mutex sessions_mu_;
   std::condition_variable sessions_cv_;                            // signalled when one ends
@@ -225,6 +239,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   ~Session() {
+    if (in_flight_) core_.request_ended();
     if (slot_) slot_->close();
     core_.unregister_session(id_, mode_ == Mode::kServe);
   }
@@ -267,6 +282,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // Writes the answer; true if the connection stays open for the next request.
   awaitable<bool> send(HttpResponse response, unsigned version, bool keep_alive);
   awaitable<void> linger();
+  // The answer is written (or failed): the request is no longer in flight, and
+  // the observer hears of it.
+  void report(int status, size_t bytes_out,
+              const std::vector<std::pair<std::string, std::string>>& log_fields);
   void close_socket() {
     beast::error_code ec;
     stream_.socket().close(ec);
@@ -285,6 +304,12 @@ class Session : public std::enable_shared_from_this<Session> {
   bool aborted_ = false;
   bool owes_answer_ = false;   // a request was read and nothing was written for it yet
   bool head_request_ = false;  // the request being answered is a HEAD
+  // The request being answered, for its X-Request-Id and the observer.
+  std::string request_id_;
+  std::string method_, path_;
+  size_t bytes_in_ = 0;
+  std::chrono::steady_clock::time_point started_{};
+  bool in_flight_ = false;  // counted in the server's requests in flight
   std::array<char, kReadChunk> scratch_{};
 };
 
@@ -334,8 +359,10 @@ bool is_safe_field(std::string_view name, std::string_view value) {
   return true;
 }
 
-HttpRequest make_request(const http::request_header<>& head, const std::string& remote) {
+HttpRequest make_request(const http::request_header<>& head, const std::string& remote,
+                         const std::string& request_id) {
   HttpRequest r;
+  r.request_id = request_id;
   r.method = to_std(head.method_string());
   std::string target = to_std(head.target());
   const size_t q = target.find('?');
@@ -476,6 +503,17 @@ awaitable<void> Session::serve() {
     }
 
     const auto& head = head_parser.get();
+    started_ = std::chrono::steady_clock::now();
+    if (auto id = head.find("X-Request-Id");
+        id != head.end() &&
+        is_usable_request_id(std::string_view(id->value().data(), id->value().size())))
+      request_id_ = to_std(id->value());
+    else
+      request_id_ = core_.next_request_id();
+    method_ = to_std(head.method_string());
+    path_ = to_std(head.target().substr(0, head.target().find('?')));
+    in_flight_ = true;
+    core_.request_started();
     if (auto problem = framing_problem(head)) {
       // Closed after the answer, so nothing after this header is read as a request.
       co_await send(
@@ -488,7 +526,7 @@ awaitable<void> Session::serve() {
     const bool keep_alive = head.keep_alive();
     const bool expects_continue =
         version >= 11 && beast::iequals(head[http::field::expect], "100-continue");
-    HttpRequest request = make_request(head, remote_address_);
+    HttpRequest request = make_request(head, remote_address_, request_id_);
     owes_answer_ = true;
 
     std::variant<size_t, HttpResponse> verdict = core_.handler().preflight(request);
@@ -528,6 +566,7 @@ awaitable<void> Session::serve() {
       if (ec) co_return;  // body timeout, or the peer left
     }
     request.body = std::move(parser.get().body());
+    bytes_in_ = request.body.size();
 
     stream_.expires_never();
     phase_ = Phase::kHandling;
@@ -584,9 +623,16 @@ awaitable<bool> Session::send(HttpResponse response, unsigned version, bool keep
     }
     res.insert(name, value);
   }
+  if (request_id_.empty()) {
+    // Answered before a whole header was read (400, 431, a refused connection).
+    request_id_ = core_.next_request_id();
+    started_ = std::chrono::steady_clock::now();
+  }
+  if (res.find("X-Request-Id") == res.end()) res.set("X-Request-Id", request_id_);
   // These statuses carry no body (and Beast refuses to frame one).
   const bool bodiless = status < 200 || status == 204 || status == 304;
   if (bodiless) response.body.clear();
+  const size_t bytes_out = response.body.size();
   keep_alive = keep_alive && !core_.stopping();
   res.keep_alive(keep_alive);
   if (head_request_ && !bodiless) {
@@ -599,12 +645,39 @@ awaitable<bool> Session::send(HttpResponse response, unsigned version, bool keep
 
   stream_.expires_after(core_.options().body_timeout);
   auto [ec, n] = co_await http::async_write(stream_, res, kNoThrow);
+  report(status, bytes_out, response.log_fields);
   if (ec) co_return false;
   if (!keep_alive) {
     co_await linger();
     co_return false;
   }
   co_return true;
+}
+
+void Session::report(int status, size_t bytes_out,
+                     const std::vector<std::pair<std::string, std::string>>& log_fields) {
+  if (in_flight_) {
+    in_flight_ = false;
+    core_.request_ended();
+  }
+  if (RequestObserver* observer = core_.options().observer) {
+    RequestRecord r;
+    r.request_id = request_id_;
+    r.method = method_;
+    r.path = path_;
+    r.remote_address = remote_address_;
+    r.status = status;
+    r.bytes_in = bytes_in_;
+    r.bytes_out = bytes_out;
+    r.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started_);
+    r.log_fields = &log_fields;
+    observer->on_request(r);
+  }
+  request_id_.clear();
+  method_.clear();
+  path_.clear();
+  bytes_in_ = 0;
 }
 
 awaitable<void> Session::linger() {
@@ -804,5 +877,18 @@ Status HttpServer::start() { return core_->start(); }
 uint16_t HttpServer::port() const { return core_->port(); }
 void HttpServer::stop() { core_->stop(); }
 size_t HttpServer::connection_count() const { return core_->connection_count(); }
+
+size_t HttpServer::requests_in_flight() const { return core_->requests_in_flight(); }
+
+bool is_usable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '/' || c == '+' || c == '=' ||
+                    c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 }  // namespace promptjang

@@ -18,8 +18,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "api/http_types.h"
 #include "core/log.h"
@@ -30,6 +32,28 @@ namespace promptjang {
 namespace http_detail {
 class ServerCore;  // server.cc
 }  // namespace http_detail
+
+// One answered request, as the server saw it (for logs and metrics). The views
+// are valid during the call only.
+struct RequestRecord {
+  std::string_view request_id;
+  std::string_view method;  // empty when the server answered before reading a whole
+  std::string_view path;    // header (400, 431, a refused connection's 503)
+  std::string_view remote_address;
+  int status = 0;
+  size_t bytes_in = 0;                    // the request's body
+  size_t bytes_out = 0;                   // the answer's body
+  std::chrono::microseconds duration{0};  // from the header read to the answer written
+  const std::vector<std::pair<std::string, std::string>>* log_fields = nullptr;  // the handler's
+};
+
+// Told of every answered request, on the I/O thread that wrote the answer
+// (concurrently from several): must be quick and must not throw.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void on_request(const RequestRecord& record) noexcept = 0;
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";  // an IPv4 or IPv6 literal ("0.0.0.0", "::1", ...)
@@ -42,7 +66,15 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
   std::chrono::milliseconds drain_timeout{10000};   // graceful shutdown bound
   size_t max_header_bytes = 16 * 1024;              // request line and fields together
+  // Makes the id of a request that brings no usable X-Request-Id of its own
+  // (any thread); unset: "req_1", "req_2", ... (tests).
+  std::function<std::string()> request_ids;
+  RequestObserver* observer = nullptr;  // may be null; must outlive the server
 };
+
+// A client's X-Request-Id is kept when it is 1 to 128 of [A-Za-z0-9._:/+=-]
+// (no space, quote or control character reaches a log line or a header).
+bool is_usable_request_id(std::string_view id);
 
 // Past max_connections, at most this many connections at a time are told 503;
 // beyond that they are closed without an answer.
@@ -78,6 +110,8 @@ class HttpServer {
 
   // Open connections, including ones being refused with 503.
   size_t connection_count() const;
+  // Requests whose header was read and whose answer is not yet written.
+  size_t requests_in_flight() const;
 
  private:
   std::unique_ptr<http_detail::ServerCore> core_;

@@ -24,6 +24,10 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
   PJ_RETURN_IF_ERROR(validate(config));
   auto listen = parse_listen(config.listen);
   std::unique_ptr<Node> node(new Node(runtime, logger));
+  node->telemetry_ = std::make_unique<Telemetry>(logger, runtime.clock());
+  Telemetry* telemetry = node->telemetry_.get();
+  runtime.store().set_commit_observer(telemetry);
+  telemetry->watch_events(runtime.store());
   node->keys_ = std::make_unique<KeyCache>(runtime.store(), runtime.clock());
   node->endpoints_ = std::make_unique<EndpointCache>(runtime.store(), runtime.clock());
   DeliveryHooks hooks;
@@ -66,6 +70,7 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
           runtime.work_signal() ? std::chrono::seconds(5) : std::chrono::seconds(1);
     }
     options.user_agent = user_agent();
+    options.observer = telemetry;
     node->dispatcher_ = std::make_unique<Dispatcher>(
         options, runtime.store(), *node->client_, runtime.clock(), logger, node->endpoints_.get());
     Dispatcher* d = node->dispatcher_.get();
@@ -90,21 +95,52 @@ Result<std::unique_ptr<Node>> Node::create(const Config& config, Runtime& runtim
   // One thread: an argon2id check takes one core and 64 MiB; 32 logins may wait.
   node->password_checks_ = std::make_unique<WorkerPool>(1, 32, logger);
   node->dashboard_ = std::make_unique<dashboard::Dashboard>(dashboard::embedded_assets());
+  MetricsSource metrics = [telemetry] { return telemetry->render(); };
   node->handler_ = std::make_unique<ApiHandler>(
       ApiContext{runtime.deps(), *node->keys_, *node->endpoints_, logger, *node->login_throttle_,
                  *node->password_checks_, std::move(hooks), node->rate_limiter_.get(),
-                 node->dashboard_.get()});
+                 node->dashboard_.get(), config.ops_listen.empty() ? metrics : MetricsSource{}});
+  auto request_ids = [&runtime] { return runtime.deps().ids.next("req_"); };
   ServerOptions options;
   options.host = listen->host == "localhost" ? "127.0.0.1" : listen->host;
   options.port = listen->port;
   options.threads = config.io_threads;
   options.max_connections = config.max_connections;
-  make_room_for_descriptors(descriptors_needed(options) + kReservedDescriptors, logger);
+  options.request_ids = request_ids;
+  options.observer = telemetry;
+  size_t descriptors = descriptors_needed(options) + kReservedDescriptors;
+  if (!config.ops_listen.empty()) {
+    // Scrapers and load balancers only: one thread, a few connections.
+    auto ops_listen = parse_listen(config.ops_listen, "--ops-listen");
+    ServerOptions ops = options;
+    ops.host = ops_listen->host == "localhost" ? "127.0.0.1" : ops_listen->host;
+    ops.port = ops_listen->port;
+    ops.threads = 1;
+    ops.max_connections = 64;
+    descriptors += descriptors_needed(ops);
+    node->ops_handler_ = std::make_unique<OpsHandler>(runtime.store(), metrics);
+    node->ops_server_ = std::make_unique<HttpServer>(ops, *node->ops_handler_, logger);
+  }
+  make_room_for_descriptors(descriptors, logger);
   node->server_ = std::make_unique<HttpServer>(options, *node->handler_, logger);
+  Node* n = node.get();
+  telemetry->watch_requests(
+      [n] {
+        return n->server_->requests_in_flight() +
+               (n->ops_server_ ? n->ops_server_->requests_in_flight() : 0);
+      },
+      [n] {
+        return n->server_->connection_count() +
+               (n->ops_server_ ? n->ops_server_->connection_count() : 0);
+      });
+  telemetry->watch_deliveries([n] { return n->dispatcher_ ? n->dispatcher_->in_flight() : 0; });
   return node;
 }
 
-Node::~Node() { stop(); }
+Node::~Node() {
+  stop();
+  runtime_.store().set_commit_observer(nullptr);  // also when never started
+}
 
 Status Node::start() {
   PJ_RETURN_IF_ERROR(server_->start());
@@ -116,6 +152,13 @@ Status Node::start() {
   if (sweeper_) sweeper_->start();
   running_ = true;
   logger_.info("listening on port {}", server_->port());
+  if (ops_server_) {
+    if (Status s = ops_server_->start(); !s) {
+      stop();
+      return s;
+    }
+    logger_.info("ops listening on port {} (/healthz, /readyz, /metrics)", ops_server_->port());
+  }
   return Status::ok();
 }
 
@@ -124,11 +167,13 @@ void Node::stop() {
   running_ = false;
   logger_.info("shutting down: draining requests");
   server_->stop();
+  if (ops_server_) ops_server_->stop();
   password_checks_->stop();
   if (sweeper_) sweeper_->stop();
   if (dispatcher_) dispatcher_->stop();
   client_.reset();
   runtime_.store().flush();
+  runtime_.store().set_commit_observer(nullptr);
   if (WorkSignal* signal = runtime_.work_signal()) {
     // The leases the dispatcher gave back are committed: the others take them now.
     if (dispatcher_) signal->announce();

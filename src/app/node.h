@@ -5,7 +5,8 @@
 // ingest still gets its 202 after its commit); the password-check worker is
 // joined (a login answers from it); the dispatcher stops starting
 // attempts and waits for those in flight to be recorded; the HTTP client goes
-// (its callbacks point into the dispatcher); then the store is flushed.
+// (its callbacks point into the dispatcher); then the store is flushed and
+// stops telling the node's Telemetry of its commits.
 // Thread safety: start() and stop() from one controlling thread.
 #pragma once
 
@@ -13,9 +14,11 @@
 
 #include "api/api_handler.h"
 #include "api/auth.h"
+#include "api/ops_routes.h"
 #include "api/server.h"
 #include "app/config.h"
 #include "app/runtime.h"
+#include "app/telemetry.h"
 #include "core/log.h"
 #include "dashboard/assets.h"
 #include "dashboard/dashboard.h"
@@ -36,6 +39,8 @@ class Node {
 
   Status start();
   uint16_t port() const { return server_->port(); }
+  // The --ops-listen listener's port; 0 when there is none.
+  uint16_t ops_port() const { return ops_server_ ? ops_server_->port() : 0; }
   void stop();
 
  private:
@@ -43,6 +48,9 @@ class Node {
 
   Runtime& runtime_;
   Logger& logger_;
+  // Hears the servers, the dispatcher and the store's commits: made first,
+  // destroyed last (stop() detaches it from the store).
+  std::unique_ptr<Telemetry> telemetry_;
   std::unique_ptr<KeyCache> keys_;
   std::unique_ptr<EndpointCache> endpoints_;
   std::unique_ptr<HttpClient> client_;         // null with --no-delivery
@@ -56,6 +64,8 @@ class Node {
   std::unique_ptr<dashboard::Dashboard> dashboard_;
   std::unique_ptr<ApiHandler> handler_;
   std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<OpsHandler> ops_handler_;  // null without --ops-listen
+  std::unique_ptr<HttpServer> ops_server_;   // null without --ops-listen
   bool running_ = false;
 };
 

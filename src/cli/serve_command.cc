@@ -41,7 +41,9 @@ int run_serve(const Config& config) {
   }
   StopSignals signals;  // before any thread starts
 
-  auto logger = make_stderr_logger("promptjang", config.log_level);
+  auto logger =
+      make_stderr_logger("promptjang", config.log_level,
+                         parse_log_format(config.log_format).value_or(LogFormat::kLogfmt));
   auto rt = Runtime::open(config.database, *logger, SecretsAtRest{*master_key, true});
   if (!rt) {
     std::cerr << "error: " << rt.status().message() << "\n";

@@ -363,9 +363,7 @@ void Dispatcher::on_result(Event event, int attempt_number, OutboundResult resul
     ++recording_;
   }
   cv_.notify_all();
-  logger_.debug("delivery: {} attempt {} -> {} ({})", event.id, attempt_number,
-                result.status_code ? std::to_string(*result.status_code) : *result.error,
-                event_status_name(decision.status));
+  if (options_.observer) options_.observer->on_attempt({event, attempt_number, result, decision});
 
   AttemptRecord record;
   record.attempt.event_id = event.id;

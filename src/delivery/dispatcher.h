@@ -39,6 +39,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "delivery/attempt_observer.h"
 #include "delivery/http_client.h"
 #include "delivery/retry_policy.h"
 #include "store/endpoint_cache.h"
@@ -70,6 +71,7 @@ struct DispatcherOptions {
   std::chrono::milliseconds horizon{60000};  // retries sooner than this get a wake-up
   std::chrono::milliseconds drain_timeout{20000};
   std::string user_agent = "PromptJang";
+  AttemptObserver* observer = nullptr;  // may be null; must outlive the dispatcher
 };
 
 class Dispatcher {

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace promptjang::metrics {
@@ -28,8 +29,13 @@ std::string number(double v) {
     std::snprintf(buf, sizeof buf, "%.0f", v);
     return buf;
   }
+  // The shortest of %.15g..%.17g that reads back as v ("0.0025", not
+  // "0.0025000000000000001").
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
+  for (int digits = 15; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
   return buf;
 }
 

@@ -50,6 +50,10 @@ struct Event {
   // The node holding the lease (written by inserts and claims; not read back).
   std::optional<std::string> lease_owner;
   std::optional<std::string> idempotency_key;
+  // The X-Request-Id of the ingest request that stored it (absent for events
+  // stored before schema 8): it joins the request's log line, the attempts'
+  // lines and the customer's own logs.
+  std::optional<std::string> request_id;
   std::vector<Attempt> attempts;  // filled only by reads that ask for them
 };
 

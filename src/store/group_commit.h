@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -37,6 +38,7 @@
 
 #include "core/log.h"
 #include "core/status.h"
+#include "store/store.h"
 
 namespace promptjang {
 
@@ -140,6 +142,11 @@ class GroupCommit {
   // Write transactions committed so far.
   uint64_t commit_count() const { return commit_count_.load(std::memory_order_relaxed); }
 
+  // Told of each committed transaction from now on (null: nobody); see store.h.
+  void set_observer(CommitObserver* observer) {
+    observer_.store(observer, std::memory_order_release);
+  }
+
  private:
   using AfterOp = typename Transactions<Connection>::AfterOp;
   struct Op {
@@ -175,6 +182,7 @@ class GroupCommit {
       finish(batch, statuses);
       return;
     }
+    const auto began = std::chrono::steady_clock::now();
     if (Status begin = tx_->begin(); !begin) {
       logger_.warn("{}: cannot begin a write transaction: {}", tx_->name(), begin.message());
       fail_all(batch, statuses,
@@ -199,6 +207,12 @@ class GroupCommit {
       return;
     }
     commit_count_.fetch_add(1, std::memory_order_relaxed);
+    if (CommitObserver* observer = observer_.load(std::memory_order_acquire)) {
+      const size_t writes = static_cast<size_t>(std::count_if(
+          batch.begin(), batch.end(), [](const Op& op) { return op.work != nullptr; }));
+      observer->on_commit(writes, std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::steady_clock::now() - began));
+    }
     finish(batch, statuses);
   }
 
@@ -270,6 +284,7 @@ class GroupCommit {
   const size_t max_batch_;
   Logger& logger_;
   std::atomic<uint64_t> commit_count_{0};
+  std::atomic<CommitObserver*> observer_{nullptr};
 
   std::mutex mu_;
   std::condition_variable cv_;

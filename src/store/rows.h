@@ -32,7 +32,7 @@ inline constexpr std::string_view kEndpointColumns =
     " previous_secret_expires_at, created_at, updated_at";
 inline constexpr std::string_view kEventColumns =
     "id, account_id, endpoint_id, event_type, status, payload, created_at,"
-    " next_attempt_at, attempt_count, idempotency_key, cycle_base, lease_until";
+    " next_attempt_at, attempt_count, idempotency_key, cycle_base, lease_until, request_id";
 inline constexpr std::string_view kAttemptColumns =
     "event_id, number, started_at, duration_ms, status_code, error, response_headers,"
     " response_body, response_truncated";
@@ -98,6 +98,7 @@ inline constexpr auto read_event = [](const auto& r) {
   e.idempotency_key = r.opt_text(9);
   e.cycle_base = static_cast<int>(r.int64(10));
   e.lease_until = r.opt_time(11);
+  e.request_id = r.opt_text(12);
   return e;
 };
 

@@ -17,6 +17,8 @@
 // on a store thread and must not block.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -72,6 +74,20 @@ struct ClaimRequest {
 };
 
 using StoreCallback = std::function<void(Status)>;
+
+// Told of each committed write transaction, on the store's writer thread: how
+// many writes it held and how long it took from BEGIN to the end of COMMIT
+// (the fsync included). Must be quick and must not throw.
+class CommitObserver {
+ public:
+  virtual ~CommitObserver() = default;
+  virtual void on_commit(size_t writes, std::chrono::microseconds took) noexcept = 0;
+};
+
+// Events stored by status, every account's.
+struct EventCounts {
+  int64_t by_status[5] = {0, 0, 0, 0, 0};  // indexed by EventStatus
+};
 
 // What Store::check_endpoint_secrets found.
 struct SecretsCheck {
@@ -238,6 +254,12 @@ class Store {
   // --- operations ---
   virtual Status ping() = 0;  // the store answers (readiness)
   virtual void flush() = 0;   // returns when every write submitted so far is committed
+  // A whole count (a scan of an index of every event): callers cache it
+  // (/metrics counts at most every few seconds).
+  virtual Result<EventCounts> count_events_by_status() = 0;
+  // From now on `observer` (null: nobody) hears of each committed write
+  // transaction; it must outlive the store or be replaced first.
+  virtual void set_commit_observer(CommitObserver* observer) = 0;
 };
 
 }  // namespace promptjang

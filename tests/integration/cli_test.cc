@@ -32,7 +32,7 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, AdminCommandsWorkWhileTheServerRuns) {
   ChildProcess server({promptjang_binary(), "serve", "--listen", "127.0.0.1:0", "--database", db},
                       dir.path().string());
-  auto port = server.wait_for("listening on port ", std::chrono::seconds(20));
+  auto port = server.wait_for_port(std::chrono::seconds(20));
   ASSERT_TRUE(port) << server.err();
   auto bootstrap_key = server.wait_for("API key:    ", std::chrono::seconds(1));
   ASSERT_TRUE(bootstrap_key) << "first start prints a key: " << server.out();
@@ -100,13 +100,13 @@ TEST_F(CliTest, SecondStartDoesNotBootstrapAgain) {
   {
     ChildProcess s({promptjang_binary(), "serve", "--listen", "127.0.0.1:0", "--database", db},
                    dir.path().string());
-    ASSERT_TRUE(s.wait_for("listening on port ", std::chrono::seconds(20)));
+    ASSERT_TRUE(s.wait_for_port(std::chrono::seconds(20)));
     EXPECT_NE(s.out().find("API key:"), std::string::npos);
     EXPECT_EQ(s.terminate_and_wait(), 0);
   }
   ChildProcess s({promptjang_binary(), "serve", "--listen", "127.0.0.1:0", "--database", db},
                  dir.path().string());
-  ASSERT_TRUE(s.wait_for("listening on port ", std::chrono::seconds(20)));
+  ASSERT_TRUE(s.wait_for_port(std::chrono::seconds(20)));
   EXPECT_EQ(s.out().find("API key:"), std::string::npos);
 }
 
@@ -141,7 +141,7 @@ TEST_F(CliTest, SettingsComeFromEnvironmentAndConfigFile) {
     std::fclose(f);
   }
   ChildProcess s({promptjang_binary(), "serve", "--config", cfg}, dir.path().string());
-  ASSERT_TRUE(s.wait_for("listening on port ", std::chrono::seconds(20))) << s.err();
+  ASSERT_TRUE(s.wait_for_port(std::chrono::seconds(20))) << s.err();
   EXPECT_EQ(s.terminate_and_wait(), 0);
   EXPECT_TRUE(std::filesystem::exists(dir.file("pj.db")));
 

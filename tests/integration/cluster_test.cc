@@ -74,7 +74,7 @@ class Cluster {
       nodes_.push_back(std::make_unique<ChildProcess>(args, dir_.path().string()));
     }
     for (auto& n : nodes_) {
-      auto port = n->wait_for("listening on port ", 30s);
+      auto port = n->wait_for_port(30s);
       ports_.push_back(port ? *port : "");
     }
   }

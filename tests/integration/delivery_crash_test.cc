@@ -34,7 +34,7 @@ TEST(DeliveryCrashTest, Kill9MidFlightLosesNothing) {
                                     "--max-in-flight-per-endpoint",
                                     "8"};
   auto server = std::make_unique<ChildProcess>(serve, dir.path().string());
-  auto port = server->wait_for("listening on port ", 20s);
+  auto port = server->wait_for_port(20s);
   ASSERT_TRUE(port) << server->err();
   auto key = server->wait_for("API key:    ", 1s);
   ASSERT_TRUE(key);
@@ -50,7 +50,7 @@ TEST(DeliveryCrashTest, Kill9MidFlightLosesNothing) {
   server->kill_hard();  // with attempts in flight and most events not yet sent
 
   server = std::make_unique<ChildProcess>(serve, dir.path().string());
-  port = server->wait_for("listening on port ", 20s);
+  port = server->wait_for_port(20s);
   ASSERT_TRUE(port) << server->err();
   ApiDriver api("http://127.0.0.1:" + *port, auth);
   for (const auto& id : ids) api.wait_status(id, "DELIVERED", 30s);

@@ -28,7 +28,7 @@ class DurabilityTest : public ::testing::Test {
         std::vector<std::string>{promptjang_binary(), "serve", "--listen", "127.0.0.1:0",
                                  "--database", "sqlite:" + dir_.file("pj.db")},
         dir_.path().string());
-    auto port = server_->wait_for("listening on port ", std::chrono::seconds(20));
+    auto port = server_->wait_for_port(std::chrono::seconds(20));
     ASSERT_TRUE(port) << server_->err();
     base = "http://127.0.0.1:" + *port;
     if (!auth.empty()) return;

@@ -169,7 +169,7 @@ class Server {
                                   "--no-delivery",     "--no-retention"};
     args.insert(args.end(), extra.begin(), extra.end());
     process_ = std::make_unique<ChildProcess>(args, dir_.path().string());
-    auto listening = process_->wait_for("listening on port ", 30s);
+    auto listening = process_->wait_for_port(30s);
     if (!listening) return "the server did not start: " + process_->out() + process_->err();
     port = static_cast<uint16_t>(std::stoi(*listening));
     auto bootstrap_key = process_->wait_for("API key:    ", 5s);

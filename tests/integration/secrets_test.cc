@@ -94,7 +94,7 @@ class SecretsTest : public ::testing::Test {
                                   "0.2,0.2"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto server = std::make_unique<ChildProcess>(command(env, args), dir.path().string());
-    auto port = server->wait_for("listening on port ", 20s);
+    auto port = server->wait_for_port(20s);
     EXPECT_TRUE(port) << server->err();
     port_ = port.value_or("0");
     return server;
@@ -485,11 +485,13 @@ TEST_F(SecretsTest, NoSecretReachesTheLogsAtTheMostVerboseLevel) {
       204);
   EXPECT_EQ(http.request("GET", url("/api/v1/session"), {cookie}).status, 401);
 
+  EXPECT_EQ(http.request("GET", url("/metrics")).status, 200);
   EXPECT_EQ(server->terminate_and_wait(), 0);
   EXPECT_EQ(listen.terminate_and_wait(), 0);
   const std::string logs = server->out() + server->err();
-  // The log level was really the most verbose one: deliveries are logged at debug.
-  EXPECT_NE(logs.find("delivery: evt_"), std::string::npos) << logs;
+  // The log level was really a verbose one: a scrape's request line is debug.
+  EXPECT_NE(logs.find("path=/metrics"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("msg=attempt event_id=evt_"), std::string::npos) << logs;
   const std::string listened = listen.out() + listen.err();
   EXPECT_NE(listened.find("signature"), std::string::npos) << listened;
   std::vector<std::string> needles;

@@ -428,6 +428,7 @@ def walk(spec, c, receiver):
     phase('Health')
     c.call("GET", "/healthz", key=None, expect=200)
     c.call("GET", "/readyz", key=None, expect=200)
+    c.call("GET", "/metrics", key=None, expect=200)
 
     # Authentication, on one route here; on every route below.
     c.call("GET", "/api/v1/account", key=None, expect=401)

@@ -18,6 +18,7 @@ using ::testing::IsEmpty;
 TEST_P(StoreContractTest, ClaimReturnsTheWholeEvent) {
   Event e = new_event(ep_a_, R"({"event":"x","data":"\u0000"})", "x");
   e.idempotency_key = "k1";
+  e.request_id = "req_claimed";
   ASSERT_TRUE(insert(e));
   auto claimed = store().claim_due_events(
       ClaimRequest{clock_.now(), clock_.now() + seconds(30), 10, 1000000, {}, {}, {}});
@@ -33,6 +34,7 @@ TEST_P(StoreContractTest, ClaimReturnsTheWholeEvent) {
   EXPECT_EQ(got.created_at, e.created_at);
   EXPECT_EQ(got.next_attempt_at, e.created_at);
   EXPECT_EQ(got.attempt_count, 0);
+  EXPECT_EQ(got.request_id, "req_claimed");  // the attempts' log lines name it
 }
 
 TEST_P(StoreContractTest, ClaimHonoursTheDueTimeOldestDueFirst) {

@@ -16,6 +16,7 @@ using ::testing::IsEmpty;
 TEST_P(StoreContractTest, InsertedEventIsQueuedAndDueAtOnce) {
   Event e = new_event(ep_a_, R"({"event":"order.created","data":{"id":1}})", "order.created");
   e.idempotency_key = "req-42";
+  e.request_id = "req_01abc";
   ASSERT_TRUE(insert(e));
   auto got = store().get_event(a_.id, e.id);
   ASSERT_TRUE(got) << got.status().to_string();
@@ -29,7 +30,52 @@ TEST_P(StoreContractTest, InsertedEventIsQueuedAndDueAtOnce) {
   EXPECT_EQ(got->next_attempt_at, e.created_at);
   EXPECT_EQ(got->attempt_count, 0);
   EXPECT_EQ(got->idempotency_key, "req-42");
+  EXPECT_EQ(got->request_id, "req_01abc");
   EXPECT_THAT(got->attempts, IsEmpty());
+}
+
+// For /metrics: every status counted, zeros included, every account's.
+TEST_P(StoreContractTest, CountsEventsByStatus) {
+  auto none = store().count_events_by_status();
+  ASSERT_TRUE(none) << none.status().to_string();
+  for (int64_t n : none->by_status) EXPECT_EQ(n, 0);
+  add_event(ep_a_);
+  add_event(ep_a_);
+  add_event(ep_b_);
+  add_event_in(ep_a_, EventStatus::kDelivered);
+  add_event_in(ep_b_, EventStatus::kExpired, 6);
+  auto counts = store().count_events_by_status();
+  ASSERT_TRUE(counts) << counts.status().to_string();
+  EXPECT_EQ(counts->by_status[static_cast<int>(EventStatus::kQueued)], 3);
+  EXPECT_EQ(counts->by_status[static_cast<int>(EventStatus::kRetrying)], 0);
+  EXPECT_EQ(counts->by_status[static_cast<int>(EventStatus::kDelivered)], 1);
+  EXPECT_EQ(counts->by_status[static_cast<int>(EventStatus::kFailed)], 0);
+  EXPECT_EQ(counts->by_status[static_cast<int>(EventStatus::kExpired)], 1);
+}
+
+// For /metrics: each committed write transaction is told, with its writes.
+TEST_P(StoreContractTest, TellsTheCommitObserverOfEachCommit) {
+  struct Observer : CommitObserver {
+    void on_commit(size_t writes, std::chrono::microseconds took) noexcept override {
+      commits.fetch_add(1);
+      total.fetch_add(writes);
+      if (took.count() < 0) negative = true;
+    }
+    std::atomic<int> commits{0};
+    std::atomic<size_t> total{0};
+    std::atomic<bool> negative{false};
+  } observer;
+  store().set_commit_observer(&observer);
+  for (int i = 0; i < 5; ++i) add_event(ep_a_);
+  store().flush();
+  store().set_commit_observer(nullptr);
+  EXPECT_GE(observer.commits.load(), 1);
+  EXPECT_LE(observer.commits.load(), 5);
+  EXPECT_EQ(observer.total.load(), 5u);  // every insert, in however many commits
+  EXPECT_FALSE(observer.negative.load());
+  add_event(ep_a_);  // no longer told
+  store().flush();
+  EXPECT_EQ(observer.total.load(), 5u);
 }
 
 TEST_P(StoreContractTest, InsertKeepsAnExplicitNextAttemptAtAndAMissingType) {

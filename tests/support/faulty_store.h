@@ -171,6 +171,13 @@ class FaultyStore final : public Store {
   }
   Status ping() override { return down() ? fault() : inner_->ping(); }
   void flush() override { inner_->flush(); }
+  Result<EventCounts> count_events_by_status() override {
+    if (down()) return fault();
+    return inner_->count_events_by_status();
+  }
+  void set_commit_observer(CommitObserver* observer) override {
+    inner_->set_commit_observer(observer);
+  }
 
  private:
   bool down() const { return fail_writes.load(); }

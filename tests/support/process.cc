@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -92,6 +93,17 @@ std::optional<std::string> ChildProcess::wait_for(const std::string& needle,
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return std::nullopt;
+}
+
+std::optional<std::string> ChildProcess::wait_for_port(std::chrono::milliseconds timeout,
+                                                       const std::string& needle) {
+  auto rest = wait_for(needle, timeout);
+  if (!rest) return std::nullopt;
+  size_t digits = 0;
+  while (digits < rest->size() && std::isdigit(static_cast<unsigned char>((*rest)[digits])))
+    ++digits;
+  if (digits == 0) return std::nullopt;
+  return rest->substr(0, digits);
 }
 
 void ChildProcess::kill_hard() {

@@ -35,6 +35,10 @@ class ChildProcess {
   // Polls stdout+stderr until `needle` appears; returns the text after it up to
   // the end of its line, or nullopt on timeout or exit.
   std::optional<std::string> wait_for(const std::string& needle, std::chrono::milliseconds timeout);
+  // The port of the server's "listening on port N" log line (`needle` is what
+  // precedes the number), once it is printed.
+  std::optional<std::string> wait_for_port(std::chrono::milliseconds timeout,
+                                           const std::string& needle = "listening on port ");
   void kill_hard();          // SIGKILL and reap
   int terminate_and_wait();  // SIGTERM, wait; the exit code (or 128+signal)
 

@@ -14,7 +14,7 @@ std::optional<std::string> ServerProcess::start() {
   std::vector<std::string> argv{promptjang_binary(), "serve", "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), args_.begin(), args_.end());
   proc_ = std::make_unique<ChildProcess>(argv, dir_.path().string());
-  auto port = proc_->wait_for("listening on port ", 20s);
+  auto port = proc_->wait_for_port(20s);
   if (!port) return std::nullopt;
   if (!key_) key_ = proc_->wait_for("API key:    ", 1s);  // printed at the first start
   std::lock_guard lock(mu_);

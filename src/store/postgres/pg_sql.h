@@ -77,11 +77,12 @@ inline constexpr std::string_view kLockIdempotencyKey =
 // connection's shard: one statement, one round trip. A new event is QUEUED in
 // its first cycle; $1 id, $2 account, $3 endpoint, $4 type, $5 payload, $6
 // created_at, $7 next attempt, $8 Idempotency-Key, $9 lease until, $10 lease
-// owner, $11 the usage month.
+// owner, $11 the usage month, $12 the ingest request's id.
 inline constexpr std::string_view kInsertEvent =
     "WITH ev AS (INSERT INTO events (id, account_id, endpoint_id, event_type, status, payload,"
     " created_at, next_attempt_at, attempt_count, idempotency_key, cycle_base, lease_until,"
-    " lease_owner) VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6, $7, 0, $8, 0, $9, $10)"
+    " lease_owner, request_id)"
+    " VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6, $7, 0, $8, 0, $9, $10, $12)"
     " RETURNING account_id)"
     " INSERT INTO usage (account_id, month, shard, events)"
     " SELECT account_id, $11, pg_backend_pid(), 1 FROM ev"

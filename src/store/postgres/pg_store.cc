@@ -7,6 +7,7 @@
 
 #include "pg_migrations.h"
 #include "pg_pool.h"
+#include "pg_query.h"
 #include "pg_writer.h"
 
 namespace promptjang {
@@ -54,6 +55,20 @@ Status PgStore::ping() {
 }
 
 void PgStore::flush() { writer_->flush(); }
+
+Result<EventCounts> PgStore::count_events_by_status() {
+  auto db = pool_->acquire();
+  if (!db) return db.status();
+  auto rows = pg::query_all(**db, "SELECT status, count(*) FROM events GROUP BY status",
+                            [](const pg::Row& r) { return std::make_pair(r.text(0), r.int64(1)); });
+  if (!rows) return rows.status();
+  EventCounts counts;
+  for (const auto& [name, n] : *rows)
+    if (auto status = parse_event_status(name)) counts.by_status[static_cast<int>(*status)] = n;
+  return counts;
+}
+
+void PgStore::set_commit_observer(CommitObserver* observer) { writer_->set_observer(observer); }
 
 uint64_t PgStore::commit_count() const { return writer_->commit_count(); }
 

@@ -117,6 +117,8 @@ class PgStore final : public Store {
 
   Status ping() override;
   void flush() override;
+  Result<EventCounts> count_events_by_status() override;
+  void set_commit_observer(CommitObserver* observer) override;
 
   // Write transactions committed so far (group commit makes it far smaller
   // than the number of writes under load).

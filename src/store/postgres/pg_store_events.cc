@@ -73,7 +73,7 @@ void PgStore::insert_event(Event event, StoreCallback done) {
                         event.event_type, pg::Bytes{event.payload}, event.created_at,
                         event.next_attempt_at.value_or(event.created_at), event.idempotency_key,
                         event.lease_until, event.lease_until ? event.lease_owner : std::nullopt,
-                        usage_month(event.created_at))
+                        usage_month(event.created_at), event.request_id)
                 .status(),
             what());
       },

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "migrations.h"
+#include "query_helpers.h"
 #include "reader_pool.h"
 #include "sqlite_db.h"
 #include "write_queue.h"
@@ -93,6 +94,20 @@ Status SqliteStore::ping() {
 }
 
 void SqliteStore::flush() { writer_->flush(); }
+
+Result<EventCounts> SqliteStore::count_events_by_status() {
+  auto db = readers_->acquire();
+  auto rows = sqlite::query_all(
+      *db, "SELECT status, count(*) FROM events GROUP BY status",
+      [](const sqlite::Query& q) { return std::make_pair(q.text(0), q.int64(1)); });
+  if (!rows) return rows.status();
+  EventCounts counts;
+  for (const auto& [name, n] : *rows)
+    if (auto status = parse_event_status(name)) counts.by_status[static_cast<int>(*status)] = n;
+  return counts;
+}
+
+void SqliteStore::set_commit_observer(CommitObserver* observer) { writer_->set_observer(observer); }
 
 uint64_t SqliteStore::commit_count() const { return writer_->commit_count(); }
 

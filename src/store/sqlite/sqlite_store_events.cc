@@ -49,12 +49,13 @@ void SqliteStore::insert_event(Event event, StoreCallback done) {
                 db,
                 "INSERT INTO events (id, account_id, endpoint_id, event_type, status, payload,"
                 " created_at, next_attempt_at, attempt_count, idempotency_key, cycle_base,"
-                " lease_until, lease_owner)"
-                " VALUES (?, ?, ?, ?, 'QUEUED', ?, ?, ?, 0, ?, 0, ?, ?)",
+                " lease_until, lease_owner, request_id)"
+                " VALUES (?, ?, ?, ?, 'QUEUED', ?, ?, ?, 0, ?, 0, ?, ?, ?)",
                 event.id, event.account_id, event.endpoint_id, event.event_type,
                 sqlite::Blob{event.payload, /*borrowed=*/true}, event.created_at,
                 event.next_attempt_at.value_or(event.created_at), event.idempotency_key,
-                event.lease_until, event.lease_until ? event.lease_owner : std::nullopt)
+                event.lease_until, event.lease_until ? event.lease_owner : std::nullopt,
+                event.request_id)
                 .status();
         if (!st) return sqlite::with_context(std::move(st), what());
         // Counted in the same savepoint: a failure here takes the event back out.

@@ -81,9 +81,9 @@ TEST(RegistryTest, HistogramsAreCumulativeWithSumAndCount) {
   h.observe(0.5);
   h.observe(7);
   const std::string text = r.render();
-  EXPECT_NE(text.find("pj_latency_seconds_bucket{le=\"0.10000000000000001\"} 2\n"),
-            std::string::npos)
-      << text;
+  // The shortest spelling that reads back as the bound ("0.1", as Prometheus'
+  // own clients write it, so a query for le="0.1" finds it).
+  EXPECT_NE(text.find("pj_latency_seconds_bucket{le=\"0.1\"} 2\n"), std::string::npos) << text;
   EXPECT_NE(text.find("pj_latency_seconds_bucket{le=\"1\"} 3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("pj_latency_seconds_bucket{le=\"+Inf\"} 4\n"), std::string::npos) << text;
   EXPECT_NE(text.find("pj_latency_seconds_count 4\n"), std::string::npos) << text;
