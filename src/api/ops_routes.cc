@@ -40,8 +40,10 @@ void OpsHandler::handle(HttpRequest request, Respond respond) {
   auto m = router_.match(request.method, request.path);
   if (!m.handler) {
     if (m.allowed.empty())
-      return respond(error_response(
-          404, "not_found", "no route for " + request.path + " (this address serves /healthz, /readyz and /metrics only)"));
+      return respond(
+          error_response(404, "not_found",
+                         "no route for " + request.path +
+                             " (this address serves /healthz, /readyz and /metrics only)"));
     HttpResponse r = error_response(405, "method_not_allowed",
                                     request.method + " is not allowed here; allowed: " + m.allowed);
     r.headers.add("Allow", m.allowed);

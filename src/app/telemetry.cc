@@ -11,9 +11,7 @@ namespace {
 constexpr std::array<const char*, 7> kOutcomes = {
     "success", "http_error", "timeout", "connection", "dns", "tls", "refused_by_policy"};
 
-std::vector<double> batch_buckets() {
-  return {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
-}
+std::vector<double> batch_buckets() { return {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}; }
 
 double seconds(std::chrono::microseconds d) { return static_cast<double>(d.count()) / 1e6; }
 
@@ -38,10 +36,10 @@ bool is_ingest(std::string_view method, std::string_view path) {
 Telemetry::Telemetry(Logger& logger, const Clock& clock)
     : logger_(logger),
       clock_(clock),
-      http_duration_(registry_.histogram(
-          "promptjang_http_request_duration_seconds",
-          "Seconds from a request's header read to its answer written.",
-          metrics::latency_buckets())),
+      http_duration_(
+          registry_.histogram("promptjang_http_request_duration_seconds",
+                              "Seconds from a request's header read to its answer written.",
+                              metrics::latency_buckets())),
       delivery_latency_(registry_.histogram(
           "promptjang_delivery_latency_seconds",
           "Seconds from an event's acceptance (its 202) to the answer to its first attempt.",
@@ -56,14 +54,15 @@ Telemetry::Telemetry(Logger& logger, const Clock& clock)
       commit_batch_(registry_.histogram("promptjang_store_commit_batch_size",
                                         "Writes per committed group-commit transaction.",
                                         batch_buckets())) {
-  registry_.gauge("promptjang_build_info", "PromptJang's version (the value is always 1).",
-                  {"version"}, {PJ_VERSION})
+  registry_
+      .gauge("promptjang_build_info", "PromptJang's version (the value is always 1).", {"version"},
+             {PJ_VERSION})
       .set(1);
   metrics::add_process_metrics(registry_, static_cast<double>(to_unix_micros(clock_.now())) / 1e6);
   for (size_t i = 0; i < kOutcomes.size(); ++i)
-    attempts_by_outcome_[i] = &registry_.counter(
-        "promptjang_delivery_attempts_total", "Delivery attempts, by outcome.", {"outcome"},
-        {kOutcomes[i]});
+    attempts_by_outcome_[i] =
+        &registry_.counter("promptjang_delivery_attempts_total", "Delivery attempts, by outcome.",
+                           {"outcome"}, {kOutcomes[i]});
   // Made now so that they are there before the first request.
   by_code(ingest_by_code_, "promptjang_ingest_requests_total",
           "Ingest requests (POST /api/v1/e/{endpoint_id}), by the status answered.", 202);
@@ -79,20 +78,19 @@ void Telemetry::watch_requests(std::function<size_t()> in_flight,
       [f = std::move(in_flight)] {
         return std::vector<metrics::Registry::Sample>{{{}, static_cast<double>(f())}};
       });
-  registry_.gauge_callback("promptjang_http_connections_open", "Open HTTP connections.", {},
-                           [f = std::move(connections)] {
-                             return std::vector<metrics::Registry::Sample>{
-                                 {{}, static_cast<double>(f())}};
-                           });
+  registry_.gauge_callback(
+      "promptjang_http_connections_open", "Open HTTP connections.", {},
+      [f = std::move(connections)] {
+        return std::vector<metrics::Registry::Sample>{{{}, static_cast<double>(f())}};
+      });
 }
 
 void Telemetry::watch_deliveries(std::function<size_t()> in_flight) {
-  registry_.gauge_callback("promptjang_delivery_in_flight",
-                           "Delivery attempts in flight on this node.", {},
-                           [f = std::move(in_flight)] {
-                             return std::vector<metrics::Registry::Sample>{
-                                 {{}, static_cast<double>(f())}};
-                           });
+  registry_.gauge_callback(
+      "promptjang_delivery_in_flight", "Delivery attempts in flight on this node.", {},
+      [f = std::move(in_flight)] {
+        return std::vector<metrics::Registry::Sample>{{{}, static_cast<double>(f())}};
+      });
 }
 
 void Telemetry::watch_events(Store& store, Micros max_age) {
@@ -100,8 +98,8 @@ void Telemetry::watch_events(Store& store, Micros max_age) {
   counts_max_age_ = max_age;
   registry_.gauge_callback(
       "promptjang_events",
-      "Events stored, by status (every account's; counted at most every few seconds).",
-      {"status"}, [this] { return event_counts(); });
+      "Events stored, by status (every account's; counted at most every few seconds).", {"status"},
+      [this] { return event_counts(); });
 }
 
 std::vector<metrics::Registry::Sample> Telemetry::event_counts() {
@@ -145,9 +143,9 @@ void Telemetry::on_request(const RequestRecord& r) noexcept {
           .inc();
     http_duration_.observe(seconds(r.duration));
 
-    const auto level = r.status >= 500          ? spdlog::level::warn
-                       : is_ops_path(r.path)    ? spdlog::level::debug
-                                                : spdlog::level::info;
+    const auto level = r.status >= 500       ? spdlog::level::warn
+                       : is_ops_path(r.path) ? spdlog::level::debug
+                                             : spdlog::level::info;
     if (!logger_.should_log(level)) return;
     LogFields line("request");
     line.add("request_id", r.request_id)
@@ -171,12 +169,12 @@ void Telemetry::on_attempt(const AttemptReport& a) noexcept {
     const OutboundResult& res = a.result;
     const size_t outcome = outcome_index(res);
     attempts_by_outcome_[outcome]->inc();
-    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(res.ended_at -
-                                                                           res.started_at);
+    const auto took =
+        std::chrono::duration_cast<std::chrono::microseconds>(res.ended_at - res.started_at);
     attempt_duration_.observe(seconds(took));
     if (a.number == 1)
-      delivery_latency_.observe(seconds(
-          std::chrono::duration_cast<std::chrono::microseconds>(res.ended_at - a.event.created_at)));
+      delivery_latency_.observe(seconds(std::chrono::duration_cast<std::chrono::microseconds>(
+          res.ended_at - a.event.created_at)));
 
     if (!logger_.should_log(spdlog::level::info)) return;
     LogFields line("attempt");

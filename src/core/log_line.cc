@@ -18,16 +18,37 @@ bool is_mark(char c) { return c == kEntryMark || c == kFieldMark || c == kValueM
 size_t utf8_length(std::string_view s, size_t i) {
   const auto b = static_cast<unsigned char>(s[i]);
   if (b < 0x80) return 1;
-  size_t n = b >= 0xf0 && b <= 0xf4 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 && b < 0xe0 ? 2 : 0;
+  const size_t n = b >= 0xf0 && b <= 0xf4   ? 4
+                   : b >= 0xe0 && b <= 0xef ? 3
+                   : b >= 0xc2 && b <= 0xdf ? 2
+                                            : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k)
     if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
   const auto b1 = static_cast<unsigned char>(s[i + 1]);
-  if (b == 0xe0 && b1 < 0xa0) return 0;                 // overlong
-  if (b == 0xed && b1 >= 0xa0) return 0;                // a surrogate
-  if (b == 0xf0 && b1 < 0x90) return 0;                 // overlong
-  if (b == 0xf4 && b1 >= 0x90) return 0;                // past U+10FFFF
+  if (b == 0xe0 && b1 < 0xa0) return 0;   // overlong
+  if (b == 0xed && b1 >= 0xa0) return 0;  // a surrogate
+  if (b == 0xf0 && b1 < 0x90) return 0;   // overlong
+  if (b == 0xf4 && b1 >= 0x90) return 0;  // past U+10FFFF
   return n;
+}
+
+// The two-character escape of c, if it has one.
+const char* short_escape(char c) {
+  switch (c) {
+    case '"':
+      return "\\\"";
+    case '\\':
+      return "\\\\";
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
+    default:
+      return nullptr;
+  }
 }
 
 // A quoted string with the escapes both formats share: \" \\ \n \r \t, other
@@ -36,13 +57,10 @@ void append_quoted(std::string& out, std::string_view s) {
   out += '"';
   for (size_t i = 0; i < s.size();) {
     const char c = s[i];
-    switch (c) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      default: break;
+    if (const char* escape = short_escape(c)) {
+      out += escape;
+      ++i;
+      continue;
     }
     const auto b = static_cast<unsigned char>(c);
     if (b < 0x20 || b == 0x7f) {

@@ -30,11 +30,16 @@ double open_fds() {
 void add_process_metrics(Registry& registry, double start_time) {
   registry.gauge_callback("process_start_time_seconds",
                           "Start time of the process since the Unix epoch, in seconds.", {},
-                          [start_time] { return std::vector<Registry::Sample>{{{}, start_time}}; });
+                          [start_time] {
+                            return std::vector<Registry::Sample>{{{}, start_time}};
+                          });
   registry.gauge_callback("process_resident_memory_bytes", "Resident memory size in bytes.", {},
-                          [] { return std::vector<Registry::Sample>{{{}, resident_bytes()}}; });
-  registry.gauge_callback("process_open_fds", "Number of open file descriptors.", {},
-                          [] { return std::vector<Registry::Sample>{{{}, open_fds()}}; });
+                          [] {
+                            return std::vector<Registry::Sample>{{{}, resident_bytes()}};
+                          });
+  registry.gauge_callback("process_open_fds", "Number of open file descriptors.", {}, [] {
+    return std::vector<Registry::Sample>{{{}, open_fds()}};
+  });
 }
 
 }  // namespace promptjang::metrics

@@ -121,8 +121,7 @@ std::vector<Fields> run(const std::string& format, Scenario& s) {
   receiver.script("/fail", Script(500, 0ms, "no"));
   TempDir dir;
   ServerProcess server({"--database", "sqlite:" + dir.file("pj.db"), "--allow-private-targets",
-                        "--retry-schedule", "0.2", "--log-format", format, "--log-level",
-                        "info"});
+                        "--retry-schedule", "0.2", "--log-format", format, "--log-level", "info"});
   EXPECT_TRUE(server.start()) << server.logs();
   s.api_key = server.auth().substr(std::string("Authorization: Bearer ").size());
   HttpClient c;
@@ -134,21 +133,21 @@ std::vector<Fields> run(const std::string& format, Scenario& s) {
     return r;
   };
   const std::vector<std::string> json_auth = {server.auth(), "Content-Type: application/json"};
-  auto ok = call("POST", "/api/v1/endpoints", json_auth,
-                 R"({"url":")" + receiver.url("/ok") + R"("})");
+  auto ok =
+      call("POST", "/api/v1/endpoints", json_auth, R"({"url":")" + receiver.url("/ok") + R"("})");
   EXPECT_EQ(ok.status, 201) << ok.body;
   auto okj = json::parse(ok.body).as_object();
   s.ok_endpoint = std::string(okj.at("id").as_string());
   s.secret = std::string(okj.at("secret").as_string());
-  auto failing = call("POST", "/api/v1/endpoints", json_auth,
-                      R"({"url":")" + receiver.url("/fail") + R"("})");
+  auto failing =
+      call("POST", "/api/v1/endpoints", json_auth, R"({"url":")" + receiver.url("/fail") + R"("})");
   s.failing_endpoint = std::string(json::parse(failing.body).at("id").as_string());
 
   for (int i = 0; i < 3; ++i) {
     std::vector<std::string> h = json_auth;
     if (i == 0) h.push_back("X-Request-Id: client-chose-this.1");
-    auto r = call("POST", "/api/v1/e/" + s.ok_endpoint, h, R"({"event":"order.paid","n":)" +
-                                                               std::to_string(i) + "}");
+    auto r = call("POST", "/api/v1/e/" + s.ok_endpoint, h,
+                  R"({"event":"order.paid","n":)" + std::to_string(i) + "}");
     EXPECT_EQ(r.status, 202) << r.body;
     std::string id(json::parse(r.body).at("id").as_string());
     s.ingested_ok.push_back(id);

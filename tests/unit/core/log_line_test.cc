@@ -21,21 +21,27 @@ TEST(LogLineTest, PlainMessageInJson) {
 
 TEST(LogLineTest, StructuredEntryInBothFormats) {
   LogFields f("request");
-  f.add("request_id", "req_1").add("status", 202).add_fixed("duration_ms", 1.5, 3).add("path",
-                                                                                       "/a b");
+  f.add("request_id", "req_1")
+      .add("status", 202)
+      .add_fixed("duration_ms", 1.5, 3)
+      .add("path", "/a b");
   EXPECT_EQ(render_log_line(LogFormat::kLogfmt, kAt, "info", f.encoded()),
             "ts=2026-11-30T00:53:20.123Z level=info msg=request request_id=req_1 status=202 "
             "duration_ms=1.500 path=\"/a b\"");
-  EXPECT_EQ(render_log_line(LogFormat::kJson, kAt, "info", f.encoded()),
-            R"({"ts":"2026-11-30T00:53:20.123Z","level":"info","msg":"request","request_id":"req_1",)"
-            R"("status":202,"duration_ms":1.500,"path":"/a b"})");
+  EXPECT_EQ(
+      render_log_line(LogFormat::kJson, kAt, "info", f.encoded()),
+      R"({"ts":"2026-11-30T00:53:20.123Z","level":"info","msg":"request","request_id":"req_1",)"
+      R"("status":202,"duration_ms":1.500,"path":"/a b"})");
 }
 
 TEST(LogLineTest, HostileValuesStayInsideTheirField) {
   LogFields f("attempt");
   // A receiver's error text, say: newlines, quotes, an equals sign, the
   // encoding's own separators, control bytes and broken UTF-8.
-  f.add("detail", std::string("a\nlevel=error msg=\"x\"\x1f" "sforged\x1d" "1\x01\xff\xc3(") + "é");
+  f.add("detail", std::string("a\nlevel=error msg=\"x\"\x1f"
+                              "sforged\x1d"
+                              "1\x01\xff\xc3(\xf8\x80\x80") +
+                      "é");
   for (LogFormat format : {LogFormat::kLogfmt, LogFormat::kJson}) {
     std::string line = render_log_line(format, kAt, "info", f.encoded());
     EXPECT_EQ(line.find('\n'), std::string::npos) << line;
@@ -45,7 +51,8 @@ TEST(LogLineTest, HostileValuesStayInsideTheirField) {
     EXPECT_EQ(line.find("\"forged\":"), std::string::npos) << line;
     EXPECT_NE(line.find("\\u0001"), std::string::npos) << line;
     EXPECT_NE(line.find("\xef\xbf\xbd"), std::string::npos) << line;  // U+FFFD for the bad bytes
-    EXPECT_NE(line.find("é"), std::string::npos) << line;  // valid UTF-8 kept
+    EXPECT_EQ(line.find('\xf8'), std::string::npos) << line;          // no lead byte of 5
+    EXPECT_NE(line.find("é"), std::string::npos) << line;             // valid UTF-8 kept
   }
   EXPECT_NE(render_log_line(LogFormat::kLogfmt, kAt, "info", f.encoded())
                 .find("detail=\"a\\nlevel=error msg=\\\"x\\\"?sforged?1\\u0001"),
@@ -57,8 +64,9 @@ TEST(LogLineTest, EmptyAndNonFiniteValues) {
   f.add("empty", "").add_fixed("ratio", 0.0 / 0.0, 2);
   EXPECT_EQ(render_log_line(LogFormat::kLogfmt, kAt, "info", f.encoded()),
             "ts=2026-11-30T00:53:20.123Z level=info msg=x empty=\"\" ratio=NaN");
-  EXPECT_EQ(render_log_line(LogFormat::kJson, kAt, "info", f.encoded()),
-            R"({"ts":"2026-11-30T00:53:20.123Z","level":"info","msg":"x","empty":"","ratio":"NaN"})");
+  EXPECT_EQ(
+      render_log_line(LogFormat::kJson, kAt, "info", f.encoded()),
+      R"({"ts":"2026-11-30T00:53:20.123Z","level":"info","msg":"x","empty":"","ratio":"NaN"})");
 }
 
 TEST(LogLineTest, ParsesTheSetting) {
