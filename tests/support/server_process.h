@@ -2,6 +2,8 @@
 // 127.0.0.1 port 0, for tests that kill it, restart it, or take its storage
 // away. start() may be called again after kill() (a restart on the same
 // database, on a new port); every life's stderr is kept for failure messages.
+// With --ops-listen among the args, start() also waits for the ops listener
+// ("ops listening on port N"; the main one logs "listening on port N").
 //
 // Threads: base() and auth() may be read from any thread (clients ingesting
 // while the test kills and restarts); start/kill/terminate from one thread.
@@ -32,6 +34,8 @@ class ServerProcess {
 
   // "http://127.0.0.1:PORT", empty while the server is down.
   std::string base() const;
+  // The --ops-listen listener's "http://127.0.0.1:PORT"; empty without one.
+  std::string ops_base() const;
   // The Authorization header of the API key printed at the first start.
   std::string auth() const;
   // Every life's stderr, the current one last.
@@ -47,7 +51,8 @@ class ServerProcess {
   std::string history_;
   int lives_ = 0;
   mutable std::mutex mu_;
-  std::string base_;  // empty while down
+  std::string base_;      // empty while down
+  std::string ops_base_;  // empty while down or without --ops-listen
 };
 
 }  // namespace promptjang::testing
