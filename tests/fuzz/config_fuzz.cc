@@ -8,6 +8,8 @@
 //  - a Config that validate() accepts is one the node can run: every duration
 //    finite and in its documented range, parse_listen/parse_database_url/
 //    parse_retry_schedule succeed on its fields, the in-flight caps ordered;
+//    one it refuses gets an error naming the setting (its environment
+//    variable among its spellings) and the value;
 //  - parse_listen's host and port print back ("h:p", "[h]:p") to the same pair;
 //  - parse_database_url names a non-empty target, PostgreSQL for postgres:// only;
 //  - parse_retry_schedule gives at most 20 delays, each of 1 ms to a day, one
@@ -104,7 +106,8 @@ void check_valid_config(const Config& c) {
              "timeouts %g / %g", c.delivery_timeout_s, c.connect_timeout_s);
   FUZZ_CHECK(c.lease_s >= 1 && c.lease_s <= 3600, "lease %g", c.lease_s);
   FUZZ_CHECK(c.io_threads >= 1 && c.io_threads <= 64, "io threads %d", c.io_threads);
-  FUZZ_CHECK(c.max_connections >= 1 && c.max_in_flight >= 1 && c.max_in_flight_per_endpoint >= 1 &&
+  FUZZ_CHECK(c.max_connections >= 1 && c.max_connections <= 1048576 && c.max_in_flight >= 1 &&
+                 c.max_in_flight_per_endpoint >= 1 &&
                  c.max_in_flight_per_endpoint <= c.max_in_flight,
              "caps %zu %zu %zu", c.max_connections, c.max_in_flight, c.max_in_flight_per_endpoint);
   FUZZ_CHECK(c.http_client == "beast" || c.http_client == "curl", "client '%s'",
@@ -140,7 +143,14 @@ void check_file(std::string_view toml) {
   FUZZ_CHECK(s.is_ok() || s.code() == StatusCode::kInvalidArgument, "apply_config_file: %s",
              s.to_string().c_str());
   if (!s.is_ok()) return;
-  if (validate(c).is_ok()) check_valid_config(c);
+  Status valid = validate(c);
+  if (valid.is_ok()) {
+    check_valid_config(c);
+  } else {
+    FUZZ_CHECK(valid.message().find(" (PROMPTJANG_") != std::string::npos &&
+                   valid.message().find(", got ") != std::string::npos,
+               "validate()'s error names no setting or value: %s", valid.message().c_str());
+  }
 }
 
 }  // namespace
