@@ -1,6 +1,7 @@
 // Fuzz target: `promptjang serve`'s configuration. The input is a TOML config
-// file, read by the real reader (cli/config_file.h) into options bound to a
-// Config as cli/main.cc binds them, then checked by app/config.h's validate();
+// file, read by the real reader (cli/config_file.h) into serve's real options
+// (cli/serve_options.h, as cli/main.cc binds them), then checked by
+// app/config.h's validate();
 // the input is also given whole to the compound value parsers.
 //
 // Invariants:
@@ -25,6 +26,7 @@
 
 #include "app/config.h"
 #include "cli/config_file.h"
+#include "cli/serve_options.h"
 #include "fuzz/fuzz_check.h"
 
 namespace promptjang {
@@ -68,32 +70,6 @@ void check_schedule(std::string_view s) {
                static_cast<long long>(d.count()), std::string(s).c_str());
 }
 
-// The Config fields that cli/main.cc binds to serve's options, bound the same way.
-void bind_serve_options(CLI::App& serve, Config& c, bool& no_delivery, bool& no_retention,
-                        bool& no_bootstrap) {
-  serve.add_option("--listen", c.listen);
-  serve.add_option("--database", c.database);
-  serve.add_option("--retry-schedule", c.retry_schedule);
-  serve.add_option("--delivery-timeout", c.delivery_timeout_s);
-  serve.add_option("--connect-timeout", c.connect_timeout_s);
-  serve.add_option("--lease", c.lease_s);
-  serve.add_option("--poll-interval", c.poll_interval_s);
-  serve.add_flag("--allow-private-targets", c.allow_private_targets);
-  serve.add_option("--http-client", c.http_client);
-  serve.add_option("--log-level", c.log_level);
-  serve.add_option("--log-format", c.log_format);
-  serve.add_option("--ops-listen", c.ops_listen);
-  serve.add_option("--io-threads", c.io_threads);
-  serve.add_option("--max-connections", c.max_connections);
-  serve.add_flag("--no-delivery", no_delivery);
-  serve.add_option("--max-in-flight", c.max_in_flight);
-  serve.add_option("--max-in-flight-per-endpoint", c.max_in_flight_per_endpoint);
-  serve.add_option("--rate-limit", c.rate_limit);
-  serve.add_option("--rate-limit-burst", c.rate_limit_burst);
-  serve.add_flag("--no-retention", no_retention);
-  serve.add_flag("--no-bootstrap", no_bootstrap);
-}
-
 void check_valid_config(const Config& c) {
   FUZZ_CHECK(parse_listen(c.listen).is_ok() && parse_database_url(c.database).is_ok() &&
                  parse_retry_schedule(c.retry_schedule).is_ok(),
@@ -132,8 +108,8 @@ void check_file(std::string_view toml) {
   }
   CLI::App serve{"serve"};
   Config c;
-  bool no_delivery = false, no_retention = false, no_bootstrap = false;
-  bind_serve_options(serve, c, no_delivery, no_retention, no_bootstrap);
+  ServeFlags flags;
+  bind_serve_options(serve, c, flags);
   Status s = Status::ok();
   try {
     s = apply_config_file(serve, path);
@@ -143,6 +119,7 @@ void check_file(std::string_view toml) {
   FUZZ_CHECK(s.is_ok() || s.code() == StatusCode::kInvalidArgument, "apply_config_file: %s",
              s.to_string().c_str());
   if (!s.is_ok()) return;
+  apply_serve_flags(flags, c);
   Status valid = validate(c);
   if (valid.is_ok()) {
     check_valid_config(c);
