@@ -1,7 +1,8 @@
 // promptjang: the command line (SPEC §10). Parses flags, PROMPTJANG_* environment
 // variables and a TOML config file with CLI11 (flags win over the environment,
 // which wins over the file), then runs one subcommand. serve's settings are
-// bound in cli/serve_options.cc.
+// bound in cli/serve_options.cc. A usage error (an unknown flag, a value of the
+// wrong type) exits 2 with a message naming the option, as a bad setting does.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -130,7 +131,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);  // prints the message; 0 for --help, non-zero for errors
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // Usage errors exit 2, like a bad setting's value found after parsing.
+    std::cerr << "error: " << promptjang::explain_parse_error(*serve, e) << "\n"
+              << "Run with --help for more information.\n";
+    return 2;
   }
 
   promptjang::read_master_keys_from_environment(config.master_key);

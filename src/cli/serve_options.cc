@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 
+#include "app/setting_error.h"
+
 namespace promptjang {
 
 CLI::Option* bind_database_option(CLI::App& cmd, std::string& url) {
@@ -121,6 +123,33 @@ void apply_serve_flags(const ServeFlags& flags, Config& config) {
   config.delivery = !flags.no_delivery;
   config.retention = !flags.no_retention;
   config.bootstrap = !flags.no_bootstrap;
+}
+
+Status unreadable_value(const CLI::Option& option, std::string_view value) {
+  const std::string type = option.get_type_name();
+  std::string rule = "must be a value of type " + type;
+  if (option.get_expected_max() == 0)
+    rule = "must be true or false";  // a flag: no type of its own
+  else if (type == "FLOAT")
+    rule = "must be a number";
+  else if (type == "INT")
+    rule = "must be a whole number";
+  else if (type == "UINT")
+    rule = "must be a whole number, 0 or more";
+  return setting_error(option.get_name(), rule, value);
+}
+
+std::string explain_parse_error(const CLI::App& serve, const CLI::ParseError& error) {
+  // CLI11 2.1 words a value it cannot convert "Could not convert: --NAME = VALUE".
+  static constexpr std::string_view kPrefix = "Could not convert: ";
+  std::string_view message = error.what();
+  if (!message.starts_with(kPrefix)) return std::string(message);
+  std::string_view rest = message.substr(kPrefix.size());
+  const size_t equals = rest.find(" = ");
+  if (equals == std::string_view::npos) return std::string(message);
+  const CLI::Option* option = serve.get_option_no_throw(std::string(rest.substr(0, equals)));
+  if (!option) return std::string(message);
+  return unreadable_value(*option, rest.substr(equals + 3)).message();
 }
 
 }  // namespace promptjang

@@ -11,8 +11,10 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <string_view>
 
 #include "app/config.h"
+#include "core/status.h"
 
 namespace promptjang {
 
@@ -41,5 +43,14 @@ CLI::Option* bind_database_option(CLI::App& cmd, std::string& url);
 // environment only (read_master_keys_from_environment; app/master_key.h).
 void bind_master_key_options(CLI::App& cmd, MasterKeySettings& settings);
 void read_master_keys_from_environment(MasterKeySettings& settings);
+
+// InvalidArgument for a value `option` cannot hold (a word for a number):
+// names the setting as app/setting_error.h does, what it takes, and the value.
+Status unreadable_value(const CLI::Option& option, std::string_view value);
+
+// The message of a command-line error: for a value CLI11 could not convert
+// to the type of one of `serve`'s options (from a flag or an environment
+// variable), unreadable_value's; else CLI11's own (which names the option).
+std::string explain_parse_error(const CLI::App& serve, const CLI::ParseError& error);
 
 }  // namespace promptjang

@@ -5,7 +5,8 @@
 // the input is also given whole to the compound value parsers.
 //
 // Invariants:
-//  - apply_config_file never throws and answers ok or InvalidArgument;
+//  - apply_config_file never throws and answers ok or InvalidArgument, whose
+//    message names the file;
 //  - a Config that validate() accepts is one the node can run: every duration
 //    finite and in its documented range, parse_listen/parse_database_url/
 //    parse_retry_schedule succeed on its fields, the in-flight caps ordered;
@@ -118,7 +119,11 @@ void check_file(std::string_view toml) {
   }
   FUZZ_CHECK(s.is_ok() || s.code() == StatusCode::kInvalidArgument, "apply_config_file: %s",
              s.to_string().c_str());
-  if (!s.is_ok()) return;
+  if (!s.is_ok()) {
+    FUZZ_CHECK(s.message().find(path) != std::string::npos, "the file is not named: %s",
+               s.message().c_str());
+    return;
+  }
   apply_serve_flags(flags, c);
   Status valid = validate(c);
   if (valid.is_ok()) {
