@@ -1,7 +1,8 @@
 // Config: every setting of `promptjang serve` (SPEC §10), and the parsers of its
 // compound values. cli/ fills it from flags, PROMPTJANG_* environment variables
-// and a TOML file (in that order of precedence); app/ fails fast on a bad value.
-// Plain values; thread-safe to read.
+// and a TOML file (in that order of precedence); app/ fails fast on a bad value,
+// with an error that names the setting in all three spellings and the value it
+// got (app/setting_error.h). Plain values; thread-safe to read.
 #pragma once
 
 #include <chrono>
@@ -52,8 +53,8 @@ struct HostPort {
   std::string host;
   uint16_t port = 0;
 };
-// "127.0.0.1:8080", "[::1]:8080", "localhost:0". `setting` names the setting
-// in the error ("--listen", "--ops-listen").
+// "127.0.0.1:8080", "[::1]:8080", "localhost:0". `setting` is the flag of the
+// setting the error names ("--listen", "--ops-listen").
 Result<HostPort> parse_listen(std::string_view s, std::string_view setting = "--listen");
 
 struct DatabaseUrl {
@@ -69,7 +70,8 @@ Result<DatabaseUrl> parse_database_url(std::string_view s);
 // empty schedule means no retries.
 Result<std::vector<std::chrono::milliseconds>> parse_retry_schedule(std::string_view s);
 
-// Fails fast on a bad value of any field.
+// Fails fast on a bad value of any field: InvalidArgument naming the first
+// bad setting, what it takes and its value.
 Status validate(const Config& c);
 
 }  // namespace promptjang

@@ -2,32 +2,47 @@
 #include "app/master_key.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "app/setting_error.h"
 
 namespace promptjang {
 namespace {
 
-// The raw key of one setting pair (value or file); "" when neither is set.
+// Why a file could not be read: " (No such file or directory)", or "" when
+// the library left no errno.
+std::string reason(int err) { return err ? " (" + std::string(std::strerror(err)) + ")" : ""; }
+
+// The raw key of one setting pair: `value_name`, an environment variable, or
+// `file_flag`, a flag of a file (with its environment variable and config file
+// key); "" when neither is set. Errors name the settings, and the file, never
+// the key.
 Result<std::string> read_key(const std::string& value, const std::string& file,
-                             const std::string& value_name, const std::string& file_name) {
+                             const std::string& value_name, const std::string& file_flag) {
   if (!value.empty() && !file.empty())
-    return invalid_argument("both " + value_name + " and " + file_name + " are set; set only one");
+    return invalid_argument("both " + value_name + " and " + setting_names(file_flag) +
+                            " are set; set only one");
+  if (value.empty() && file.empty()) return std::string();
   std::string text = value;
-  std::string setting = value_name;
   if (!file.empty()) {
-    setting = file_name + " " + file;
+    errno = 0;
     std::ifstream in(file, std::ios::binary);
-    if (!in) return invalid_argument(setting + ": cannot read the file");
+    if (!in) return setting_error(file_flag, "must name a readable file" + reason(errno), file);
     std::ostringstream content;
     content << in.rdbuf();
-    if (in.bad()) return invalid_argument(setting + ": cannot read the file");
+    if (in.bad()) return setting_error(file_flag, "must name a readable file", file);
     text = content.str();
   }
-  if (value.empty() && file.empty()) return std::string();
   auto key = decode_master_key(text);
   std::fill(text.begin(), text.end(), '\0');
-  if (!key) return invalid_argument(setting + ": " + key.status().message());
+  if (!key) {
+    if (file.empty()) return invalid_argument(value_name + ": " + key.status().message());
+    return setting_error(
+        file_flag, "must name a file holding a master key (" + key.status().message() + ")", file);
+  }
   return key;
 }
 
@@ -43,8 +58,10 @@ Result<std::shared_ptr<const SecretBox>> load_master_key(const MasterKeySettings
   if (current->empty()) {
     if (!previous->empty())
       return invalid_argument(
-          "a previous master key is set without a current one (PROMPTJANG_MASTER_KEY or "
-          "--master-key-file)");
+          "a previous master key is set without a current one: " +
+          (settings.previous_file.empty() ? std::string("PROMPTJANG_PREVIOUS_MASTER_KEY")
+                                          : setting_names("--previous-master-key-file")) +
+          " is set, but neither PROMPTJANG_MASTER_KEY nor " + setting_names("--master-key-file"));
     return std::shared_ptr<const SecretBox>();
   }
   std::vector<std::string> previous_keys;

@@ -17,7 +17,9 @@ namespace promptjang {
 // The value of `--config FILE` / `--config=FILE` in argv, else $PROMPTJANG_CONFIG.
 std::optional<std::string> find_config_path(int argc, char** argv);
 
-// InvalidArgument for an unreadable file or a key that names no option of `cmd`.
+// InvalidArgument for an unreadable file, a key that names no option of `cmd`
+// or a value its option cannot hold; each message names the file, and the key
+// or setting (cli/serve_options.h's unreadable_value).
 Status apply_config_file(CLI::App& cmd, const std::string& path);
 
 }  // namespace promptjang

@@ -1,13 +1,17 @@
 // Fuzz target: `promptjang serve`'s configuration. The input is a TOML config
-// file, read by the real reader (cli/config_file.h) into options bound to a
-// Config as cli/main.cc binds them, then checked by app/config.h's validate();
+// file, read by the real reader (cli/config_file.h) into serve's real options
+// (cli/serve_options.h, as cli/main.cc binds them), then checked by
+// app/config.h's validate();
 // the input is also given whole to the compound value parsers.
 //
 // Invariants:
-//  - apply_config_file never throws and answers ok or InvalidArgument;
+//  - apply_config_file never throws and answers ok or InvalidArgument, whose
+//    message names the file;
 //  - a Config that validate() accepts is one the node can run: every duration
 //    finite and in its documented range, parse_listen/parse_database_url/
 //    parse_retry_schedule succeed on its fields, the in-flight caps ordered;
+//    one it refuses gets an error naming the setting (its environment
+//    variable among its spellings) and the value;
 //  - parse_listen's host and port print back ("h:p", "[h]:p") to the same pair;
 //  - parse_database_url names a non-empty target, PostgreSQL for postgres:// only;
 //  - parse_retry_schedule gives at most 20 delays, each of 1 ms to a day, one
@@ -23,6 +27,7 @@
 
 #include "app/config.h"
 #include "cli/config_file.h"
+#include "cli/serve_options.h"
 #include "fuzz/fuzz_check.h"
 
 namespace promptjang {
@@ -66,32 +71,6 @@ void check_schedule(std::string_view s) {
                static_cast<long long>(d.count()), std::string(s).c_str());
 }
 
-// The Config fields that cli/main.cc binds to serve's options, bound the same way.
-void bind_serve_options(CLI::App& serve, Config& c, bool& no_delivery, bool& no_retention,
-                        bool& no_bootstrap) {
-  serve.add_option("--listen", c.listen);
-  serve.add_option("--database", c.database);
-  serve.add_option("--retry-schedule", c.retry_schedule);
-  serve.add_option("--delivery-timeout", c.delivery_timeout_s);
-  serve.add_option("--connect-timeout", c.connect_timeout_s);
-  serve.add_option("--lease", c.lease_s);
-  serve.add_option("--poll-interval", c.poll_interval_s);
-  serve.add_flag("--allow-private-targets", c.allow_private_targets);
-  serve.add_option("--http-client", c.http_client);
-  serve.add_option("--log-level", c.log_level);
-  serve.add_option("--log-format", c.log_format);
-  serve.add_option("--ops-listen", c.ops_listen);
-  serve.add_option("--io-threads", c.io_threads);
-  serve.add_option("--max-connections", c.max_connections);
-  serve.add_flag("--no-delivery", no_delivery);
-  serve.add_option("--max-in-flight", c.max_in_flight);
-  serve.add_option("--max-in-flight-per-endpoint", c.max_in_flight_per_endpoint);
-  serve.add_option("--rate-limit", c.rate_limit);
-  serve.add_option("--rate-limit-burst", c.rate_limit_burst);
-  serve.add_flag("--no-retention", no_retention);
-  serve.add_flag("--no-bootstrap", no_bootstrap);
-}
-
 void check_valid_config(const Config& c) {
   FUZZ_CHECK(parse_listen(c.listen).is_ok() && parse_database_url(c.database).is_ok() &&
                  parse_retry_schedule(c.retry_schedule).is_ok(),
@@ -104,7 +83,8 @@ void check_valid_config(const Config& c) {
              "timeouts %g / %g", c.delivery_timeout_s, c.connect_timeout_s);
   FUZZ_CHECK(c.lease_s >= 1 && c.lease_s <= 3600, "lease %g", c.lease_s);
   FUZZ_CHECK(c.io_threads >= 1 && c.io_threads <= 64, "io threads %d", c.io_threads);
-  FUZZ_CHECK(c.max_connections >= 1 && c.max_in_flight >= 1 && c.max_in_flight_per_endpoint >= 1 &&
+  FUZZ_CHECK(c.max_connections >= 1 && c.max_connections <= 1048576 && c.max_in_flight >= 1 &&
+                 c.max_in_flight_per_endpoint >= 1 &&
                  c.max_in_flight_per_endpoint <= c.max_in_flight,
              "caps %zu %zu %zu", c.max_connections, c.max_in_flight, c.max_in_flight_per_endpoint);
   FUZZ_CHECK(c.http_client == "beast" || c.http_client == "curl", "client '%s'",
@@ -129,8 +109,8 @@ void check_file(std::string_view toml) {
   }
   CLI::App serve{"serve"};
   Config c;
-  bool no_delivery = false, no_retention = false, no_bootstrap = false;
-  bind_serve_options(serve, c, no_delivery, no_retention, no_bootstrap);
+  ServeFlags flags;
+  bind_serve_options(serve, c, flags);
   Status s = Status::ok();
   try {
     s = apply_config_file(serve, path);
@@ -139,8 +119,20 @@ void check_file(std::string_view toml) {
   }
   FUZZ_CHECK(s.is_ok() || s.code() == StatusCode::kInvalidArgument, "apply_config_file: %s",
              s.to_string().c_str());
-  if (!s.is_ok()) return;
-  if (validate(c).is_ok()) check_valid_config(c);
+  if (!s.is_ok()) {
+    FUZZ_CHECK(s.message().find(path) != std::string::npos, "the file is not named: %s",
+               s.message().c_str());
+    return;
+  }
+  apply_serve_flags(flags, c);
+  Status valid = validate(c);
+  if (valid.is_ok()) {
+    check_valid_config(c);
+  } else {
+    FUZZ_CHECK(valid.message().find(" (PROMPTJANG_") != std::string::npos &&
+                   valid.message().find(", got ") != std::string::npos,
+               "validate()'s error names no setting or value: %s", valid.message().c_str());
+  }
 }
 
 }  // namespace

@@ -167,5 +167,87 @@ TEST_F(CliTest, SettingsComeFromEnvironmentAndConfigFile) {
   EXPECT_NE(t.err.find("lisen"), std::string::npos) << t.err;
 }
 
+// A bad value stops `serve` at start-up with exit code 2 and a message that
+// names the setting in its three spellings and the value, wherever it came
+// from: a flag, an environment variable or the config file.
+TEST_F(CliTest, ABadSettingIsNamedWhereverItComesFrom) {
+  const std::string lease_names = "--lease (PROMPTJANG_LEASE, \"lease\" in the config file)";
+  const std::vector<std::string> safe{"--listen", "127.0.0.1:0", "--database", db};
+  auto serve_with = [&](const std::string& env, std::vector<std::string> args) {
+    const auto eq = env.find('=');
+    if (!env.empty()) ::setenv(env.substr(0, eq).c_str(), env.substr(eq + 1).c_str(), 1);
+    args.insert(args.begin(), "serve");
+    args.insert(args.end(), safe.begin(), safe.end());
+    auto r = pj(args);
+    if (!env.empty()) ::unsetenv(env.substr(0, eq).c_str());
+    return r;
+  };
+  auto toml = [&](const std::string& name, const std::string& text) {
+    std::string path = dir.file(name);
+    FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    return path;
+  };
+
+  // Out of range (validate()).
+  for (const auto& r : {serve_with("PROMPTJANG_LEASE=0.5", {}), serve_with("", {"--lease", "0.5"}),
+                        serve_with("", {"--config", toml("range.toml", "lease = 0.5\n")})}) {
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("error: " + lease_names + " must be 1 to 3600 seconds, got 0.5"),
+              std::string::npos)
+        << r.err;
+  }
+  // Not a number at all (CLI11's conversion).
+  for (const auto& r : {serve_with("PROMPTJANG_LEASE=abc", {}), serve_with("", {"--lease", "abc"}),
+                        serve_with("", {"--config", toml("word.toml", "lease = \"abc\"\n")})}) {
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(lease_names + " must be a number, got 'abc'"), std::string::npos) << r.err;
+  }
+  // The file's errors name the file.
+  const std::string word = dir.file("word.toml");
+  auto r = serve_with("", {"--config", word});
+  EXPECT_NE(r.err.find("error: config file '" + word + "': --lease"), std::string::npos) << r.err;
+  r = serve_with("PROMPTJANG_IO_THREADS=1.5", {});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--io-threads (PROMPTJANG_IO_THREADS, \"io-threads\" in the config file) "
+                       "must be a whole number, got '1.5'"),
+            std::string::npos)
+      << r.err;
+  r = serve_with("", {"--config", toml("flag.toml", "no-delivery = \"maybe\"\n")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--no-delivery (PROMPTJANG_NO_DELIVERY, \"no-delivery\" in the config "
+                       "file) must be true or false, got 'maybe'"),
+            std::string::npos)
+      << r.err;
+  r = serve_with("", {"--config", toml("empty.toml", "poll-interval =\n")});
+  EXPECT_EQ(r.exit_code, 2) << "not read as 0";
+  EXPECT_NE(r.err.find("--poll-interval (PROMPTJANG_POLL_INTERVAL, \"poll-interval\" in the "
+                       "config file) must be a number, got ''"),
+            std::string::npos)
+      << r.err;
+  r = serve_with("PROMPTJANG_MAX_CONNECTIONS=-1", {});
+  EXPECT_EQ(r.exit_code, 2) << "not read as 2^64 - 1";
+  EXPECT_NE(r.err.find("--max-connections (PROMPTJANG_MAX_CONNECTIONS"), std::string::npos)
+      << r.err;
+  r = serve_with("PROMPTJANG_LOG_FORMAT=xml", {});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--log-format (PROMPTJANG_LOG_FORMAT, \"log-format\" in the config file) "
+                       "must be logfmt or json, got 'xml'"),
+            std::string::npos)
+      << r.err;
+  const std::string missing = dir.file("missing.toml");
+  r = serve_with("PROMPTJANG_CONFIG=" + missing, {});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot read the config file '" + missing + "'"), std::string::npos)
+      << r.err;
+  // An unknown flag is named, and is a usage error (2) too.
+  r = serve_with("", {"--lese", "30"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("error: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--lese"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("pj.db"))) << "no start went as far as the store";
+}
+
 }  // namespace
 }  // namespace promptjang::testing

@@ -2,8 +2,9 @@
 """Packaging (issue 9): `cmake --install` into a temporary prefix lays out the
 binary, a systemd unit naming it, the example configuration and the docs; the
 installed binary answers --version; the example configuration holds every
-setting `promptjang serve --help` lists (and nothing else), and a server
-started on it alone comes up.
+setting `promptjang serve --help` lists (and nothing else), the installed
+docs/operations.md has a row for each, and a server started on the example
+alone comes up.
 
     install_test.py BUILD_DIR
 """
@@ -80,6 +81,14 @@ def main():
             fail(f"settings missing from promptjang.example.toml: {sorted(settings - keys)}")
         if keys - settings:
             fail(f"promptjang.example.toml has keys serve does not know: {sorted(keys - settings)}")
+        # docs/operations.md's table of settings has a row for each, with its
+        # flag, environment variable and key.
+        with open(os.path.join(docdir, "operations.md")) as f:
+            rows = [line for line in f if line.startswith("| `--")]
+        for name in sorted(settings):
+            env = "PROMPTJANG_" + name.upper().replace("-", "_")
+            if not any(row.startswith(f"| `--{name}` | `{env}` | `{name}` |") for row in rows):
+                fail(f"docs/operations.md's settings table has no row for --{name}")
 
         # The example alone (listen and database overridden by the environment,
         # as the unit does) starts a server that answers /healthz.

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <functional>
+
+#include "app/setting_error.h"
 
 namespace promptjang {
 namespace {
@@ -133,6 +137,96 @@ TEST(ConfigTest, ThePollIntervalIsAutomaticOrAtLeastFiftyMilliseconds) {
     EXPECT_FALSE(st.is_ok()) << bad;
     EXPECT_NE(st.message().find("--poll-interval"), std::string::npos) << st.message();
   }
+}
+
+TEST(ConfigTest, ASettingIsNamedInItsThreeSpellings) {
+  EXPECT_EQ(setting_names("--lease"), "--lease (PROMPTJANG_LEASE, \"lease\" in the config file)");
+  EXPECT_EQ(setting_names("--max-in-flight-per-endpoint"),
+            "--max-in-flight-per-endpoint (PROMPTJANG_MAX_IN_FLIGHT_PER_ENDPOINT, "
+            "\"max-in-flight-per-endpoint\" in the config file)");
+  EXPECT_EQ(shown_value(0.5), "0.5");
+  EXPECT_EQ(shown_value(3601.0), "3601");
+  EXPECT_EQ(shown_value(std::nan("")), "nan");
+  EXPECT_EQ(shown_value(-HUGE_VAL), "-inf");
+  EXPECT_EQ(shown_value(std::string_view("a\nb\x7f'")), "'a\\x0ab\\x7f''");
+}
+
+TEST(ConfigTest, AnErrorSaysWhatTheSettingTakesAndWhatItGot) {
+  Config c;
+  c.lease_s = 0.5;
+  EXPECT_EQ(validate(c).message(),
+            "--lease (PROMPTJANG_LEASE, \"lease\" in the config file) must be 1 to 3600 seconds, "
+            "got 0.5");
+  c = Config{};
+  c.http_client = "wget";
+  EXPECT_EQ(validate(c).message(),
+            "--http-client (PROMPTJANG_HTTP_CLIENT, \"http-client\" in the config file) must be "
+            "beast or curl, got 'wget'");
+  c = Config{};
+  c.max_in_flight = 8;
+  c.max_in_flight_per_endpoint = 9;
+  EXPECT_EQ(validate(c).message(),
+            "--max-in-flight-per-endpoint (PROMPTJANG_MAX_IN_FLIGHT_PER_ENDPOINT, "
+            "\"max-in-flight-per-endpoint\" in the config file) must be 1 to --max-in-flight (8), "
+            "got 9");
+}
+
+// Every check of validate() and of the value parsers names its setting in all
+// three spellings and ends with the value it refused.
+TEST(ConfigTest, EveryCheckNamesItsSettingAndTheValue) {
+  struct Case {
+    std::function<void(Config&)> set;
+    std::string flag;
+    std::string got;
+  };
+  const std::vector<Case> cases{
+      {[](Config& c) { c.listen = "nonsense"; }, "--listen", "'nonsense'"},
+      {[](Config& c) { c.ops_listen = "[::1]8080"; }, "--ops-listen", "'[::1]8080'"},
+      {[](Config& c) { c.database = "mysql://h/db"; }, "--database", "'mysql://h/db'"},
+      {[](Config& c) { c.database = "sqlite:"; }, "--database", "'sqlite:'"},
+      {[](Config& c) { c.retry_schedule = "1,-2"; }, "--retry-schedule", "'1,-2'"},
+      {[](Config& c) { c.retry_schedule = "60,"; }, "--retry-schedule", "'60,'"},
+      {[](Config& c) { c.retry_schedule = "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1"; },
+       "--retry-schedule", "'1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1'"},
+      {[](Config& c) { c.delivery_timeout_s = 0; }, "--delivery-timeout", "0"},
+      {[](Config& c) { c.delivery_timeout_s = 301; }, "--delivery-timeout", "301"},
+      {[](Config& c) { c.connect_timeout_s = 20; }, "--connect-timeout", "20"},
+      {[](Config& c) { c.lease_s = 3601; }, "--lease", "3601"},
+      {[](Config& c) { c.poll_interval_s = 0.01; }, "--poll-interval", "0.01"},
+      {[](Config& c) { c.io_threads = 0; }, "--io-threads", "0"},
+      {[](Config& c) { c.io_threads = 65; }, "--io-threads", "65"},
+      {[](Config& c) { c.max_connections = 0; }, "--max-connections", "0"},
+      {[](Config& c) { c.max_connections = SIZE_MAX; }, "--max-connections",
+       "18446744073709551615"},
+      {[](Config& c) { c.max_in_flight = 100001; }, "--max-in-flight", "100001"},
+      {[](Config& c) { c.max_in_flight_per_endpoint = 0; }, "--max-in-flight-per-endpoint", "0"},
+      {[](Config& c) { c.http_client = "wget"; }, "--http-client", "'wget'"},
+      {[](Config& c) { c.rate_limit = std::nan(""); }, "--rate-limit", "nan"},
+      {[](Config& c) { c.rate_limit_burst = -1; }, "--rate-limit-burst", "-1"},
+      {[](Config& c) { c.log_format = "xml"; }, "--log-format", "'xml'"},
+      {[](Config& c) { c.log_level = "loud"; }, "--log-level", "'loud'"},
+  };
+  for (const auto& k : cases) {
+    Config c;
+    k.set(c);
+    Status s = validate(c);
+    ASSERT_FALSE(s.is_ok()) << k.flag << " " << k.got;
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_TRUE(s.message().starts_with(setting_names(k.flag) + " must ")) << s.message();
+    EXPECT_TRUE(s.message().ends_with(", got " + k.got)) << s.message();
+  }
+}
+
+TEST(ConfigTest, TheValueParsersNameTheSettingTheyAreGiven) {
+  EXPECT_EQ(parse_listen("x", "--ops-listen").status().message(),
+            "--ops-listen (PROMPTJANG_OPS_LISTEN, \"ops-listen\" in the config file) must be "
+            "HOST:PORT (e.g. 127.0.0.1:8080), got 'x'");
+  EXPECT_TRUE(parse_listen("x").status().message().starts_with(setting_names("--listen")));
+  EXPECT_EQ(parse_retry_schedule("60,abc").status().message(),
+            "--retry-schedule (PROMPTJANG_RETRY_SCHEDULE, \"retry-schedule\" in the config file) "
+            "must be seconds separated by commas, each 0.001 to 86400 (not 'abc'), got '60,abc'");
+  EXPECT_TRUE(
+      parse_database_url("sqlite:").status().message().starts_with(setting_names("--database")));
 }
 
 }  // namespace

@@ -84,5 +84,30 @@ TEST_F(MasterKeyTest, BadSettingsNameTheSettingAndNeverTheKey) {
   }
 }
 
+TEST_F(MasterKeyTest, AFileSettingIsNamedInItsThreeSpellingsWithTheFile) {
+  const std::string missing = (dir_ / "missing").string();
+  auto box = load_master_key({.file = missing});
+  ASSERT_FALSE(box);
+  EXPECT_EQ(box.status().message(),
+            "--master-key-file (PROMPTJANG_MASTER_KEY_FILE, \"master-key-file\" in the config "
+            "file) must name a readable file (No such file or directory), got '" +
+                missing + "'");
+  const std::string short_file = write("short", base64_encode(std::string(16, 's')));
+  box = load_master_key({.value = a_, .previous_file = short_file});
+  ASSERT_FALSE(box);
+  EXPECT_EQ(box.status().message(),
+            "--previous-master-key-file (PROMPTJANG_PREVIOUS_MASTER_KEY_FILE, "
+            "\"previous-master-key-file\" in the config file) must name a file holding a master "
+            "key (the master key must be base64 of 32 bytes, not of 16), got '" +
+                short_file + "'");
+  box = load_master_key({.previous_file = write("p", a_)});
+  ASSERT_FALSE(box);
+  EXPECT_EQ(box.status().message(),
+            "a previous master key is set without a current one: --previous-master-key-file "
+            "(PROMPTJANG_PREVIOUS_MASTER_KEY_FILE, \"previous-master-key-file\" in the config "
+            "file) is set, but neither PROMPTJANG_MASTER_KEY nor --master-key-file "
+            "(PROMPTJANG_MASTER_KEY_FILE, \"master-key-file\" in the config file)");
+}
+
 }  // namespace
 }  // namespace promptjang
