@@ -77,7 +77,7 @@ struct World {
     endpoint_cache = std::make_unique<EndpointCache>(*store, clock);
     handler = std::make_unique<ApiHandler>(ApiContext{*deps, *keys_cache, *endpoint_cache, *logger,
                                                       throttle, password_checks, DeliveryHooks{},
-                                                      nullptr, &dash});
+                                                      nullptr, &dash, MetricsSource{}});
   }
 
   testing::TempDir dir;
