@@ -425,20 +425,24 @@ class Parser {
     return g;
   }
 
+  // A histogram's or summary's _sum or _count sample (`per` is the label its
+  // other samples carry: le, quantile), which must not carry it.
+  void sum_or_count(const Family& f, const std::string& suffix, const Sample& s, const char* per) {
+    if (s.labels.contains(per))
+      fail(s.name + " with a" + (per[0] == 'l' ? "n " : " ") + per + " label");
+    Group& g = group(f, s.labels, per);
+    if (suffix == "_sum") {
+      g.has_sum = true;
+      return;
+    }
+    if (!is_count(s.value)) fail(s.name + " " + show(s.value) + " is not a count");
+    g.count = s.value;
+  }
+
   void histogram_sample(const Family& f, const std::string& suffix, const Sample& s) {
     if (suffix.empty())
       fail("sample " + s.name + " of histogram " + f.name + " is not a _bucket, _sum or _count");
-    if (suffix != "_bucket") {
-      if (s.labels.contains("le")) fail(s.name + " with an le label");
-      Group& g = group(f, s.labels, "le");
-      if (suffix == "_sum") {
-        g.has_sum = true;
-        return;
-      }
-      if (!is_count(s.value)) fail(s.name + " " + show(s.value) + " is not a count");
-      g.count = s.value;
-      return;
-    }
+    if (suffix != "_bucket") return sum_or_count(f, suffix, s, "le");
     auto le_it = s.labels.find("le");
     if (le_it == s.labels.end()) fail("histogram bucket " + s.name + " without an le label");
     auto le = parse_float(le_it->second);
@@ -458,17 +462,7 @@ class Parser {
   }
 
   void summary_sample(const Family& f, const std::string& suffix, const Sample& s) {
-    if (!suffix.empty()) {
-      if (s.labels.contains("quantile")) fail(s.name + " with a quantile label");
-      Group& g = group(f, s.labels, "quantile");
-      if (suffix == "_sum") {
-        g.has_sum = true;
-        return;
-      }
-      if (!is_count(s.value)) fail(s.name + " " + show(s.value) + " is not a count");
-      g.count = s.value;
-      return;
-    }
+    if (!suffix.empty()) return sum_or_count(f, suffix, s, "quantile");
     auto q_it = s.labels.find("quantile");
     if (q_it == s.labels.end()) fail("summary sample " + s.name + " without a quantile label");
     auto q = parse_float(q_it->second);
