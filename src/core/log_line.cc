@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/time_format.h"
+#include "core/utf8.h"
 
 namespace promptjang {
 namespace {
@@ -13,25 +14,6 @@ constexpr char kFieldMark = '\x1f';  // before each field: then 's' or 'n', the 
 constexpr char kValueMark = '\x1d';  // between a field's key and its value
 
 bool is_mark(char c) { return c == kEntryMark || c == kFieldMark || c == kValueMark; }
-
-// The length of the valid UTF-8 sequence starting at s[i] (1 for ASCII), or 0.
-size_t utf8_length(std::string_view s, size_t i) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  if (b < 0x80) return 1;
-  const size_t n = b >= 0xf0 && b <= 0xf4   ? 4
-                   : b >= 0xe0 && b <= 0xef ? 3
-                   : b >= 0xc2 && b <= 0xdf ? 2
-                                            : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
-  const auto b1 = static_cast<unsigned char>(s[i + 1]);
-  if (b == 0xe0 && b1 < 0xa0) return 0;   // overlong
-  if (b == 0xed && b1 >= 0xa0) return 0;  // a surrogate
-  if (b == 0xf0 && b1 < 0x90) return 0;   // overlong
-  if (b == 0xf4 && b1 >= 0x90) return 0;  // past U+10FFFF
-  return n;
-}
 
 // The two-character escape of c, if it has one.
 const char* short_escape(char c) {
@@ -70,9 +52,9 @@ void append_quoted(std::string& out, std::string_view s) {
       ++i;
       continue;
     }
-    size_t n = utf8_length(s, i);
+    const size_t n = utf8_sequence_length(s, i);
     if (n == 0) {
-      out += "\xef\xbf\xbd";  // U+FFFD
+      out += kUtf8Replacement;
       ++i;
       continue;
     }

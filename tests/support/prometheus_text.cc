@@ -9,6 +9,8 @@
 #include <limits>
 #include <system_error>
 
+#include "core/utf8.h"
+
 namespace promptjang::testing::prometheus {
 namespace {
 
@@ -32,37 +34,6 @@ bool valid_metric_name(std::string_view s) {
   if (s.empty()) return false;
   for (size_t i = 0; i < s.size(); ++i)
     if (!metric_name_char(s[i], i == 0)) return false;
-  return true;
-}
-
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n = 0;
-    uint32_t cp = 0, min = 0;
-    if ((c & 0xE0) == 0xC0) {
-      n = 1, cp = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2, cp = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3, cp = c & 0x07, min = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
   return true;
 }
 
@@ -258,7 +229,7 @@ class Parser {
         fail(std::string("invalid escape sequence '\\") + d +
              "' in a HELP text (only \\\\ and \\n)");
     }
-    if (!valid_utf8(out)) fail("HELP text is not valid UTF-8");
+    if (!is_valid_utf8(out)) fail("HELP text is not valid UTF-8");
     return out;
   }
 
@@ -364,7 +335,7 @@ class Parser {
         ++i;
       }
       if (!closed) fail("unterminated value of label '" + name + "'");
-      if (!valid_utf8(value)) fail("the value of label '" + name + "' is not valid UTF-8");
+      if (!is_valid_utf8(value)) fail("the value of label '" + name + "' is not valid UTF-8");
       if (labels.contains(name)) fail("label '" + name + "' appears twice");
       labels[name] = std::move(value);
       skip_blanks(l, i);
