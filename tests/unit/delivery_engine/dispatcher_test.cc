@@ -228,6 +228,9 @@ TEST_F(DispatcherTest, FollowsTheScheduleToExpiry) {
   client.set_status("http://down/", 503);
   start({1s, 2s});
   Event e = insert(ep, false);
+  // The clock is frozen, so no poll ever falls due after the claim at start,
+  // which may have run before this insert: tell the dispatcher.
+  dispatcher->poke();
   ASSERT_TRUE(wait_for(e.id, EventStatus::kRetrying));
   auto got = *store->get_event("acct_1", e.id);
   ASSERT_TRUE(got.next_attempt_at);
@@ -295,6 +298,7 @@ TEST_F(DispatcherTest, GoneDisablesTheEndpointAndDisabledEventsWait) {
   client.set_status("http://gone/", 410);
   start();
   Event first = insert(ep, false);
+  dispatcher->poke();  // as above: the claim at start may have come first
   ASSERT_TRUE(wait_for(first.id, EventStatus::kFailed));
   auto deadline = std::chrono::steady_clock::now() + 5s;
   while (store->get_endpoint("acct_1", ep)->enabled && std::chrono::steady_clock::now() < deadline)
